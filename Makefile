@@ -45,7 +45,7 @@ $(VCT): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/%.c $(TCOM_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(TCOM_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -Itests/common -MMD -MP -o $@ $< $(TCOM_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,9 @@
+/* commands.h: one entry point per subcommand; each returns the exit status
+ * (0 success, 1 runtime error, 2 usage error). */
+#ifndef VCT_CLI_COMMANDS_H
+#define VCT_CLI_COMMANDS_H
+
+int cmd_inspect(int argc, char **argv);
+int cmd_conform(int argc, char **argv);
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# The conformance check of `make test`: run `vct conform` on a stripped copy of
+# the shared case (only the files conform may read, train.npz reduced to its
+# input entries) and judge the dump with the official compare.py, restricted to
+# the names of the modules that exist (tests/conform_required.txt). A module
+# that lands adds its prefixes there; the check never uses --allow-missing.
+BUILD=${1:-build}
+VCT=$BUILD/vct
+CASE=../shared/conformance/cases/ss-reduced-1f
+HARNESS=../shared/conformance/harness
+PY=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+set -e
+mkdir "$TMP/case"
+for f in model_best.pth config.yaml inputs.npz input_audio.wav manifest.json; do ln -s "$(realpath "$CASE/$f")" "$TMP/case/$f"; done
+# train.npz with only the entries whose manifest record has no tolerance
+$PY - "$CASE" "$TMP/case/train.npz" <<'PY'
+import json, sys, numpy as np
+case, out = sys.argv[1], sys.argv[2]
+m = json.load(open(case + "/manifest.json"))
+names = [t["name"] for t in m["tensors"] if t.get("file") == "train.npz" and t.get("tol") is None]
+src = np.load(case + "/train.npz")
+np.savez(out, **{n: src[n] for n in names})
+print(f"stripped train.npz: {len(names)} input entries of {len(src.files)}")
+PY
+"$VCT" conform "$TMP/case" --dump "$TMP/dump.safetensors"
+REQ=$(grep -v '^#' tests/conform_required.txt | tr '\n' ' ')
+if [ -z "$(echo "$REQ" | tr -d ' ')" ]; then
+    echo "no model module has landed yet: checking that the dump is a valid, empty safetensors file"
+    $PY -c "
+import sys; sys.path.insert(0, '$HARNESS')
+from compare import read_safetensors
+d = read_safetensors('$TMP/dump.safetensors'); print('dump holds', len(d), 'tensors'); sys.exit(len(d) != 0)"
+    exit 0
+fi
+# shellcheck disable=SC2086
+$PY "$HARNESS/compare.py" "$CASE" "$TMP/dump.safetensors" --only $REQ
