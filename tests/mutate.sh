@@ -35,7 +35,10 @@ PY
             broken=$((broken + 1))
             continue
         fi
-        if make -s BUILD=$BUILD "$BUILD/tests/$test" >/dev/null 2>&1 && "$BUILD/tests/$test" >/dev/null 2>&1; then
+        if ! make -s BUILD=$BUILD "$BUILD/tests/$test" >/dev/null 2>&1; then
+            echo "BROKEN  $file: '$orig' -> '$mut' does not compile (a mutation must build)"
+            broken=$((broken + 1))
+        elif "$BUILD/tests/$test" >/dev/null 2>&1; then
             echo "SURVIVED $file: '$orig' -> '$mut' ($test still passes)"
             survived=$((survived + 1))
         else
