@@ -1,0 +1,431 @@
+/* decode.c: audio file -> mono int16-derived doubles at the source rate.
+ * WAV through libsndfile (as python-soundfile reads it), the rest through
+ * FFmpeg (libavformat + libavcodec, int16 conversion by libswresample, as the
+ * ffmpeg tool does when it writes pcm_s16le). See decode.h for the exact rules. */
+#include "audio/decode.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sndfile.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/samplefmt.h>
+#include <libswresample/swresample.h>
+
+#include "core/log.h"
+
+audio_decode_params audio_decode_default_params(void) {
+    audio_decode_params p;
+    p.float_wav = AUDIO_FLOAT_WAV_OFFICIAL;
+    return p;
+}
+
+void audio_pcm_free(audio_pcm *pcm) {
+    if (!pcm) return;
+    free(pcm->samples);
+    memset(pcm, 0, sizeof *pcm);
+}
+
+double audio_mono_from_s16(const int16_t *frame, int C) {
+    /* sum_c k_c/32768 is exact in double (|sum| < 2^31 * 2^-15), so summing the
+     * integers first gives numpy's value; then one rounding for the division by C */
+    int64_t s = 0;
+    for (int c = 0; c < C; c++) s += frame[c];
+    double v = (double)s / 32768.0;
+    return C == 1 ? v : v / (double)C;
+}
+
+/* make room for `more` samples */
+static vct_status pcm_reserve(audio_pcm *pcm, int64_t *cap, int64_t more, const char *path,
+                              vct_error *err) {
+    if (pcm->n + more <= *cap) return VCT_STATUS_OK;
+    int64_t want = *cap ? *cap : 65536;
+    while (want < pcm->n + more) want *= 2;
+    if ((uint64_t)want > SIZE_MAX / sizeof(double))
+        return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: audio too long (%lld samples)", path,
+                        (long long)want);
+    double *p = realloc(pcm->samples, (size_t)want * sizeof(double));
+    if (!p)
+        return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory for %lld audio samples", path,
+                        (long long)want);
+    pcm->samples = p;
+    *cap = want;
+    return VCT_STATUS_OK;
+}
+
+static void set_str(char *dst, size_t cap, const char *src) {
+    snprintf(dst, cap, "%s", src ? src : "?");
+}
+
+/* ---- WAV through libsndfile ------------------------------------------------------------- */
+
+static const char *sf_subtype_name(int format) {
+    switch (format & SF_FORMAT_SUBMASK) {
+    case SF_FORMAT_PCM_S8: return "PCM_S8";
+    case SF_FORMAT_PCM_U8: return "PCM_U8";
+    case SF_FORMAT_PCM_16: return "PCM_16";
+    case SF_FORMAT_PCM_24: return "PCM_24";
+    case SF_FORMAT_PCM_32: return "PCM_32";
+    case SF_FORMAT_FLOAT: return "FLOAT";
+    case SF_FORMAT_DOUBLE: return "DOUBLE";
+    case SF_FORMAT_ULAW: return "ULAW";
+    case SF_FORMAT_ALAW: return "ALAW";
+    case SF_FORMAT_IMA_ADPCM: return "IMA_ADPCM";
+    case SF_FORMAT_MS_ADPCM: return "MS_ADPCM";
+    case SF_FORMAT_GSM610: return "GSM610";
+    default: return "other";
+    }
+}
+
+static int16_t clip_s16_from_double(double v) {
+    double r = nearbyint(v); /* round half to even, like lrint in the default mode */
+    if (r > 32767.0) return 32767;
+    if (r < -32768.0) return -32768;
+    return (int16_t)r;
+}
+
+/* Returns 1 and fills out if path is a WAV libsndfile reads; 0 (nothing done, err
+ * untouched) if it is not a WAV or libsndfile cannot open it; -1 on a failure. */
+static int decode_sndfile(const char *path, const audio_decode_params *params, audio_pcm *out,
+                          vct_error *err) {
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    if (!sf) return 0;
+    int major = info.format & SF_FORMAT_TYPEMASK;
+    if (major != SF_FORMAT_WAV && major != SF_FORMAT_WAVEX && major != SF_FORMAT_RF64 &&
+        major != SF_FORMAT_W64) {
+        sf_close(sf);
+        return 0;
+    }
+    int16_t *buf = NULL;
+    double *dbuf = NULL;
+    int64_t cap = 0;
+    const int64_t CHUNK = 4096;
+    int C = info.channels;
+    if (C <= 0 || info.samplerate <= 0) {
+        vct_fail(err, VCT_STATUS_FORMAT, "%s: WAV header has %d channels at %d Hz", path, C,
+                 info.samplerate);
+        goto fail;
+    }
+    int sub = info.format & SF_FORMAT_SUBMASK;
+    int is_float = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE;
+    /* python-soundfile turns clipping on for every file it opens */
+    sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    out->sample_rate = info.samplerate;
+    out->channels = C;
+    set_str(out->reader, sizeof out->reader, "libsndfile");
+    set_str(out->codec, sizeof out->codec, sf_subtype_name(info.format));
+    if (is_float && params->float_wav == AUDIO_FLOAT_WAV_OFFICIAL)
+        log_warn("%s: %s WAV: the official reader (soundfile, dtype=int16) rounds each float sample "
+                 "to an integer without scaling, so audio in [-1,1] becomes near-silence; doing the "
+                 "same (AUDIO_FLOAT_WAV_SCALE scales by 32768 instead)",
+                 path, sf_subtype_name(info.format));
+    buf = malloc((size_t)(CHUNK * C) * sizeof *buf);
+    if (is_float && params->float_wav == AUDIO_FLOAT_WAV_SCALE)
+        dbuf = malloc((size_t)(CHUNK * C) * sizeof *dbuf);
+    if (!buf || (is_float && params->float_wav == AUDIO_FLOAT_WAV_SCALE && !dbuf)) {
+        vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
+    for (;;) {
+        sf_count_t got;
+        if (dbuf) {
+            got = sf_readf_double(sf, dbuf, CHUNK);
+            for (sf_count_t i = 0; i < got * C; i++) buf[i] = clip_s16_from_double(dbuf[i] * 32768.0);
+        } else {
+            got = sf_readf_short(sf, buf, CHUNK);
+        }
+        if (got <= 0) break;
+        if (pcm_reserve(out, &cap, got, path, err) != VCT_STATUS_OK) goto fail;
+        for (sf_count_t i = 0; i < got; i++)
+            out->samples[out->n + i] = audio_mono_from_s16(buf + i * C, C);
+        out->n += got;
+    }
+    if (sf_error(sf) != SF_ERR_NO_ERROR) {
+        log_warn("%s: read error after %lld samples (%s); keeping what was read", path,
+                 (long long)out->n, sf_strerror(sf));
+        out->truncated = 1;
+    }
+    free(buf);
+    free(dbuf);
+    sf_close(sf);
+    return 1;
+fail:
+    free(buf);
+    free(dbuf);
+    sf_close(sf);
+    return -1;
+}
+
+/* ---- everything else through FFmpeg ---------------------------------------------------- */
+
+typedef struct ff_state {
+    const char *path;
+    AVCodecContext *ctx;
+    SwrContext *swr;
+    AVFrame *frame;
+    int in_rate, in_channels, in_format; /* what swr was set up for */
+    int16_t *s16;                        /* interleaved conversion buffer */
+    int s16_cap;                         /* frames */
+    int64_t cap;                         /* samples reserved in out */
+    audio_pcm *out;
+} ff_state;
+
+static const char *ff_errstr(int rc, char *buf, size_t cap) {
+    if (av_strerror(rc, buf, cap) < 0) snprintf(buf, cap, "error %d", rc);
+    return buf;
+}
+
+static vct_status ff_setup_swr(ff_state *s, const AVFrame *f, vct_error *err) {
+    char eb[128];
+    swr_free(&s->swr);
+    AVChannelLayout layout;
+    int rc;
+    if (f->ch_layout.nb_channels > 0)
+        rc = av_channel_layout_copy(&layout, &f->ch_layout);
+    else
+        rc = av_channel_layout_copy(&layout, &s->ctx->ch_layout);
+    if (rc < 0)
+        return vct_fail(err, VCT_STATUS_BACKEND, "%s: channel layout: %s", s->path,
+                        ff_errstr(rc, eb, sizeof eb));
+    rc = swr_alloc_set_opts2(&s->swr, &layout, AV_SAMPLE_FMT_S16, f->sample_rate, &layout,
+                             (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL);
+    if (rc >= 0) rc = swr_init(s->swr);
+    av_channel_layout_uninit(&layout);
+    if (rc < 0)
+        return vct_fail(err, VCT_STATUS_BACKEND, "%s: libswresample setup (%s, %d channels): %s",
+                        s->path, av_get_sample_fmt_name((enum AVSampleFormat)f->format),
+                        f->ch_layout.nb_channels, ff_errstr(rc, eb, sizeof eb));
+    s->in_format = f->format;
+    return VCT_STATUS_OK;
+}
+
+static vct_status ff_take_frame(ff_state *s, const AVFrame *f, vct_error *err) {
+    char eb[128];
+    int C = f->ch_layout.nb_channels > 0 ? f->ch_layout.nb_channels : s->ctx->ch_layout.nb_channels;
+    if (f->nb_samples <= 0) return VCT_STATUS_OK;
+    if (C <= 0 || f->sample_rate <= 0)
+        return vct_fail(err, VCT_STATUS_FORMAT, "%s: decoded frame has %d channels at %d Hz",
+                        s->path, C, f->sample_rate);
+    if (s->in_rate == 0) {
+        s->in_rate = f->sample_rate;
+        s->in_channels = C;
+        s->out->sample_rate = f->sample_rate;
+        s->out->channels = C;
+    } else if (f->sample_rate != s->in_rate || C != s->in_channels) {
+        return vct_fail(err, VCT_STATUS_UNSUPPORTED,
+                        "%s: the audio stream changes from %d Hz, %d channels to %d Hz, %d "
+                        "channels at sample %lld",
+                        s->path, s->in_rate, s->in_channels, f->sample_rate, C,
+                        (long long)s->out->n);
+    }
+    if (!s->swr || f->format != s->in_format) VCT_TRY(ff_setup_swr(s, f, err));
+    int want = swr_get_out_samples(s->swr, f->nb_samples);
+    if (want < 0)
+        return vct_fail(err, VCT_STATUS_BACKEND, "%s: libswresample: %s", s->path,
+                        ff_errstr(want, eb, sizeof eb));
+    if (want > s->s16_cap) {
+        int16_t *p = realloc(s->s16, (size_t)want * (size_t)C * sizeof *p);
+        if (!p) return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", s->path);
+        s->s16 = p;
+        s->s16_cap = want;
+    }
+    uint8_t *dst[1] = {(uint8_t *)s->s16};
+    int got = swr_convert(s->swr, dst, want, (const uint8_t **)f->extended_data, f->nb_samples);
+    if (got < 0)
+        return vct_fail(err, VCT_STATUS_BACKEND, "%s: libswresample: %s", s->path,
+                        ff_errstr(got, eb, sizeof eb));
+    VCT_TRY(pcm_reserve(s->out, &s->cap, got, s->path, err));
+    for (int i = 0; i < got; i++)
+        s->out->samples[s->out->n + i] = audio_mono_from_s16(s->s16 + (size_t)i * (size_t)C, C);
+    s->out->n += got;
+    return VCT_STATUS_OK;
+}
+
+/* send one packet (NULL flushes) and take every frame that comes out */
+static vct_status ff_decode(ff_state *s, const AVPacket *pkt, vct_error *err) {
+    char eb[128];
+    int rc = avcodec_send_packet(s->ctx, pkt);
+    if (rc < 0 && rc != AVERROR_EOF) {
+        if (rc == AVERROR(ENOMEM))
+            return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory in the decoder", s->path);
+        s->out->damaged_packets++;
+        log_debug("%s: decoder rejected a packet after sample %lld: %s", s->path,
+                  (long long)s->out->n, ff_errstr(rc, eb, sizeof eb));
+        return VCT_STATUS_OK;
+    }
+    for (;;) {
+        rc = avcodec_receive_frame(s->ctx, s->frame);
+        if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) break;
+        if (rc < 0) {
+            if (rc == AVERROR(ENOMEM))
+                return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory in the decoder",
+                                s->path);
+            s->out->damaged_packets++;
+            log_debug("%s: decoding failed after sample %lld: %s", s->path, (long long)s->out->n,
+                      ff_errstr(rc, eb, sizeof eb));
+            break;
+        }
+        vct_status st = ff_take_frame(s, s->frame, err);
+        av_frame_unref(s->frame);
+        if (st != VCT_STATUS_OK) return st;
+    }
+    return VCT_STATUS_OK;
+}
+
+static const char *media_type_name(enum AVMediaType t) {
+    const char *n = av_get_media_type_string(t);
+    return n ? n : "unknown";
+}
+
+static vct_status decode_ffmpeg(const char *path, audio_pcm *out, vct_error *err) {
+    char eb[128];
+    AVFormatContext *fmt = NULL;
+    AVPacket *pkt = NULL;
+    ff_state s;
+    memset(&s, 0, sizeof s);
+    s.path = path;
+    s.out = out;
+    vct_status st = VCT_STATUS_OK;
+    int rc = avformat_open_input(&fmt, path, NULL, NULL);
+    if (rc < 0) {
+        st = vct_fail(err, rc == AVERROR(ENOENT) || rc == AVERROR(EACCES) ? VCT_STATUS_IO
+                                                                          : VCT_STATUS_FORMAT,
+                      "%s: cannot open as audio or video: %s", path, ff_errstr(rc, eb, sizeof eb));
+        goto done;
+    }
+    rc = avformat_find_stream_info(fmt, NULL);
+    if (rc < 0) {
+        st = vct_fail(err, VCT_STATUS_FORMAT, "%s: cannot read the stream info: %s", path,
+                      ff_errstr(rc, eb, sizeof eb));
+        goto done;
+    }
+    const AVCodec *dec = NULL;
+    int si = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &dec, 0);
+    if (si == AVERROR_STREAM_NOT_FOUND) {
+        char kinds[256] = "";
+        size_t used = 0;
+        for (unsigned i = 0; i < fmt->nb_streams && used < sizeof kinds; i++)
+            used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s", i ? ", " : "",
+                                     media_type_name(fmt->streams[i]->codecpar->codec_type));
+        st = vct_fail(err, VCT_STATUS_FORMAT, "%s: no audio stream (the file has %u stream%s%s%s)",
+                      path, fmt->nb_streams, fmt->nb_streams == 1 ? "" : "s",
+                      fmt->nb_streams ? ": " : "", kinds);
+        goto done;
+    }
+    if (si < 0 || !dec) {
+        int any = -1;
+        for (unsigned i = 0; i < fmt->nb_streams; i++)
+            if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) any = (int)i;
+        st = vct_fail(err, VCT_STATUS_UNSUPPORTED, "%s: no decoder for the audio codec %s", path,
+                      any >= 0 ? avcodec_get_name(fmt->streams[any]->codecpar->codec_id) : "?");
+        goto done;
+    }
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        if ((int)i != si) fmt->streams[i]->discard = AVDISCARD_ALL;
+    AVStream *stream = fmt->streams[si];
+    s.ctx = avcodec_alloc_context3(dec);
+    s.frame = av_frame_alloc();
+    pkt = av_packet_alloc();
+    if (!s.ctx || !s.frame || !pkt) {
+        st = vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", path);
+        goto done;
+    }
+    rc = avcodec_parameters_to_context(s.ctx, stream->codecpar);
+    if (rc >= 0) {
+        s.ctx->pkt_timebase = stream->time_base;
+        rc = avcodec_open2(s.ctx, dec, NULL);
+    }
+    if (rc < 0) {
+        st = vct_fail(err, VCT_STATUS_BACKEND, "%s: cannot open the %s decoder: %s", path,
+                      dec->name, ff_errstr(rc, eb, sizeof eb));
+        goto done;
+    }
+    set_str(out->reader, sizeof out->reader, "ffmpeg");
+    set_str(out->codec, sizeof out->codec, dec->name);
+    for (;;) {
+        rc = av_read_frame(fmt, pkt);
+        if (rc < 0) break;
+        if (pkt->stream_index == si) st = ff_decode(&s, pkt, err);
+        av_packet_unref(pkt);
+        if (st != VCT_STATUS_OK) goto done;
+    }
+    if (rc != AVERROR_EOF) {
+        out->truncated = 1;
+        log_warn("%s: read error after %lld samples (%s); keeping what was decoded", path,
+                 (long long)out->n, ff_errstr(rc, eb, sizeof eb));
+    }
+    st = ff_decode(&s, NULL, err); /* flush the decoder */
+    if (st != VCT_STATUS_OK) goto done;
+    if (s.swr) { /* same rate in and out: nothing is buffered, but drain to be sure */
+        for (;;) {
+            uint8_t *dst[1] = {(uint8_t *)s.s16};
+            int got = s.s16_cap > 0 ? swr_convert(s.swr, dst, s.s16_cap, NULL, 0) : 0;
+            if (got <= 0) break;
+            st = pcm_reserve(out, &s.cap, got, path, err);
+            if (st != VCT_STATUS_OK) goto done;
+            for (int i = 0; i < got; i++)
+                out->samples[out->n + i] =
+                    audio_mono_from_s16(s.s16 + (size_t)i * (size_t)s.in_channels, s.in_channels);
+            out->n += got;
+        }
+    }
+    if (out->damaged_packets > 0)
+        log_warn("%s: skipped %lld damaged audio packet%s (decoded %lld samples)", path,
+                 (long long)out->damaged_packets, out->damaged_packets == 1 ? "" : "s",
+                 (long long)out->n);
+done:
+    swr_free(&s.swr);
+    free(s.s16);
+    av_frame_free(&s.frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&s.ctx);
+    avformat_close_input(&fmt);
+    return st;
+}
+
+vct_status audio_decode(const char *path, audio_pcm *out, vct_error *err) {
+    audio_decode_params p = audio_decode_default_params();
+    return audio_decode_ex(path, &p, out, err);
+}
+
+vct_status audio_decode_ex(const char *path, const audio_decode_params *params, audio_pcm *out,
+                           vct_error *err) {
+    if (!out) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_decode: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!path) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_decode: path is NULL");
+    audio_decode_params def = audio_decode_default_params();
+    if (!params) params = &def;
+    FILE *f = fopen(path, "rb");
+    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
+    int c = fgetc(f);
+    fclose(f);
+    if (c == EOF) return vct_fail(err, VCT_STATUS_FORMAT, "%s: empty file", path);
+    vct_status st;
+    int r = decode_sndfile(path, params, out, err);
+    if (r < 0) {
+        st = err ? err->status : VCT_STATUS_FORMAT;
+        goto fail;
+    }
+    if (r == 0) {
+        st = decode_ffmpeg(path, out, err);
+        if (st != VCT_STATUS_OK) goto fail;
+    }
+    if (out->n == 0) {
+        st = vct_fail(err, VCT_STATUS_FORMAT, "%s: no audio samples could be decoded (%s, %s)", path,
+                      out->reader, out->codec);
+        goto fail;
+    }
+    return VCT_STATUS_OK;
+fail:
+    audio_pcm_free(out);
+    return st;
+}
