@@ -1,0 +1,25 @@
+/* ag_ops.h: the op kernels of src/ops on the tape (see tape.h). Each wrapper
+ * checks shapes (a mismatch fails the tape with a message naming the op and
+ * both shapes), allocates its output from the tape's arena, runs the forward
+ * kernel and, in training mode, records the node whose backward calls the
+ * kernel's backward. Inputs may be NULL after an earlier failure: every
+ * wrapper then returns NULL. */
+#ifndef VCT_AUTOGRAD_AG_OPS_H
+#define VCT_AUTOGRAD_AG_OPS_H
+
+#include "autograd/tape.h"
+
+/* y[..., OC] = x[..., C] W^T + b; w [OC, C]; b [OC] or NULL */
+ag_var *ag_linear(ag_tape *t, ag_var *x, ag_var *w, ag_var *b);
+/* layer norm over the last dim; w, b [C] */
+ag_var *ag_layernorm(ag_tape *t, ag_var *x, ag_var *w, ag_var *b, float eps);
+/* a + b, same shape */
+ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b);
+/* exact (erf) GELU */
+ag_var *ag_gelu(ag_tape *t, ag_var *x);
+/* single-batch multi-head attention core over [BH, L, D] tensors:
+ * softmax(q k^T / sqrt(D) + mask) v; mask: NULL, or a boolean [BH, Lq, Lk]
+ * (1 = blocked) that must outlive the tape. */
+ag_var *ag_attention(ag_tape *t, ag_var *q, ag_var *k, ag_var *v, const unsigned char *mask);
+
+#endif

@@ -1,0 +1,64 @@
+/* test_params.c: the parameter table: one buffer, slots pointed into it,
+ * loading with presence/shape/dtype checks whose messages name the tensor. */
+#include <string.h>
+
+#include "model/params.h"
+#include "testlib.h"
+
+typedef struct toy {
+    float *fc_weight, *fc_bias, *norm_weight; /* [3,2], [3], [2] */
+    float *d_fc_weight, *d_fc_bias, *d_norm_weight;
+} toy;
+
+static void toy_register(param_table *pt, toy *m, const char *prefix) {
+    int64_t w[2] = {3, 2}, b[1] = {3}, n[1] = {2};
+    param_add(pt, prefix, "fc.weight", 2, w, 1, &m->fc_weight, &m->d_fc_weight);
+    param_add(pt, prefix, "fc.bias", 1, b, 1, &m->fc_bias, &m->d_fc_bias);
+    param_add(pt, prefix, "norm.weight", 1, n, 0, &m->norm_weight, &m->d_norm_weight);
+}
+
+int main(void) {
+    vct_error err = {0};
+    param_table pt;
+    param_table_init(&pt);
+    toy m = {0};
+    toy_register(&pt, &m, "head.");
+    tl_expect(param_table_alloc(&pt, &err) == VCT_STATUS_OK && m.fc_weight && m.fc_bias && m.norm_weight,
+              "alloc points every slot", "%s", err.msg);
+    tl_expect(m.fc_bias - pt.data == 16 && m.norm_weight - pt.data == 32, "one buffer, 64-byte aligned tensors",
+              "offsets %td %td", m.fc_bias - pt.data, m.norm_weight - pt.data);
+    tl_expect(param_table_alloc_grads(&pt, &err) == VCT_STATUS_OK && m.d_fc_bias == pt.grad + 16,
+              "gradients share the layout", "%s", err.msg);
+
+    tensor_dict sd;
+    tensor_dict_init(&sd);
+    float w[6] = {1, 2, 3, 4, 5, 6}, b[3] = {7, 8, 9}, n[2] = {10, 11};
+    int64_t sw[2] = {3, 2}, sb[1] = {3}, sn[1] = {2};
+    tensor_dict_add(&sd, "head.fc.weight", VCT_DTYPE_F32, 2, sw, w, NULL, &err);
+    tensor_dict_add(&sd, "head.fc.bias", VCT_DTYPE_F32, 1, sb, b, NULL, &err);
+    tensor_dict_add(&sd, "criterion.empty_weight", VCT_DTYPE_F32, 1, sb, b, NULL, &err); /* extra: ignored */
+    int64_t unused = -1;
+    vct_status st = param_table_load(&pt, &sd, "m.pth", &unused, &err);
+    tl_expect(st == VCT_STATUS_FORMAT && strcmp(err.msg, "m.pth: tensor 'head.norm.weight' is missing") == 0,
+              "missing tensor named", "'%s'", err.msg);
+    int64_t bad[1] = {3};
+    tensor_dict_add(&sd, "head.norm.weight", VCT_DTYPE_F32, 1, bad, b, NULL, &err);
+    st = param_table_load(&pt, &sd, "m.pth", &unused, &err);
+    tl_expect(st == VCT_STATUS_SHAPE && strcmp(err.msg, "m.pth: tensor 'head.norm.weight': shape [3], expected [2]") == 0,
+              "wrong shape named, got before expected", "'%s'", err.msg);
+    sd.items[sd.count - 1].t.shape[0] = 2;
+    st = param_table_load(&pt, &sd, "m.pth", &unused, &err);
+    tl_expect(st == VCT_STATUS_OK && unused == 1 && m.fc_weight[5] == 6 && m.fc_bias[2] == 9 && m.norm_weight[1] == 8,
+              "load copies values, counts unused keys", "st %d unused %lld (%s)", st, (long long)unused, err.msg);
+    (void)n;
+    tensor_dict_free(&sd);
+    param_table_free(&pt);
+
+    param_table_init(&pt);
+    toy_register(&pt, &m, "a.");
+    toy_register(&pt, &m, "a.");
+    tl_expect(param_table_alloc(&pt, &err) == VCT_STATUS_INTERNAL && strstr(err.msg, "registered twice"),
+              "duplicate registration refused", "'%s'", err.msg);
+    param_table_free(&pt);
+    return tl_summary("test_params");
+}
