@@ -252,6 +252,7 @@ def main():
         ("grad_rgb_7x13.png", "rgb", 384, 384, "bilinear"),
         ("grad_rgb_7x13.png", "rgb", 3, 5, "bilinear"),
         ("grad_rgb_7x13.png", "rgb", 7, 13, "bilinear"),
+        ("grad_rgb_7x13.png", "rgb", 13, 7, "bilinear"),  # same size: PIL copies
         ("noise_rgb_71x30.png", "rgb", 384, 384, "bilinear"),
         ("noise_rgb_71x30.png", "rgb", 224, 224, "bilinear"),
         ("noise_rgb_71x30.png", "rgb", 23, 11, "bilinear"),
@@ -268,6 +269,7 @@ def main():
         ("grad_rgb_7x13.png", "rgb", 384, 384, "nearest"),
         ("noise_rgb_71x30.png", "rgb", 224, 224, "nearest"),
         ("noise_rgb_71x30.png", "rgb", 23, 11, "nearest"),
+        ("noise_rgb_71x30.png", "rgb", 57, 25, "nearest"),  # running-sum rounding matters (30 -> 25)
         ("q70_s2_640x360.jpg", "rgb", 384, 384, "nearest"),
         ("q70_s2_640x360.jpg", "rgb", 224, 224, "nearest"),
         ("maskige_like_32x24.png", "index", 384, 384, "nearest"),

@@ -1,0 +1,189 @@
+/* test_resize.c: PIL-exact resizing. Every case of tests/ref/data/images_resize.safetensors
+ * (made by tests/ref/gen_images.py with Pillow 9.4: Image.resize(size, BILINEAR / NEAREST) on
+ * RGB and single-channel images, up and down, one axis only, identity) must match bit for bit.
+ * Inputs are the committed test images decoded by image_read_rgb / image_read_index (checked
+ * against PIL in test_image). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "io/image.h"
+#include "io/resize.h"
+#include "testlib.h"
+
+#define IMG_DIR "tests/data/images/"
+
+/* Compare got with the reference stored under key (see gen_images.py: /full, or
+ * /sub + /rowsum + /colsum). Prints the worst pixel on a mismatch. */
+static void check_ref(const tensor_dict *d, const char *key, const image_u8 *got, int64_t stride) {
+    char k[512];
+    snprintf(k, sizeof k, "%s/shape", key);
+    const tensor *ts = tl_ref_tensor(d, k);
+    if (!ts) return;
+    const int64_t *shp = ts->data;
+    if (shp[0] != got->h || shp[1] != got->w || shp[2] != got->c) {
+        tl_fail(key, "shape [%lld,%lld,%lld], want [%lld,%lld,%lld]", (long long)got->h,
+                (long long)got->w, (long long)got->c, (long long)shp[0], (long long)shp[1],
+                (long long)shp[2]);
+        return;
+    }
+    const int64_t H = got->h, W = got->w, C = got->c;
+    snprintf(k, sizeof k, "%s/full", key);
+    const tensor *tf = tensor_dict_find(d, k);
+    int64_t bad = 0, worst = -1, worst_d = 0, checked = 0;
+    if (tf) {
+        const uint8_t *w = tf->data;
+        for (int64_t i = 0; i < H * W * C; i++) {
+            int64_t diff = llabs((long long)got->data[i] - (long long)w[i]);
+            checked++;
+            if (diff) {
+                if (bad < 3)
+                    printf("  %s: (y %lld, x %lld, c %lld) got %d want %d\n", key, (long long)(i / C / W),
+                           (long long)(i / C % W), (long long)(i % C), got->data[i], w[i]);
+                bad++;
+            }
+            if (diff > worst_d) worst_d = diff, worst = i;
+        }
+    } else {
+        snprintf(k, sizeof k, "%s/sub", key);
+        const tensor *tsub = tl_ref_tensor(d, k);
+        snprintf(k, sizeof k, "%s/rowsum", key);
+        const tensor *trow = tl_ref_tensor(d, k);
+        snprintf(k, sizeof k, "%s/colsum", key);
+        const tensor *tcol = tl_ref_tensor(d, k);
+        if (!tsub || !trow || !tcol) return;
+        const uint8_t *ws = tsub->data;
+        int64_t Hs = tsub->shape[0], Ws = tsub->shape[1];
+        for (int64_t y = 0; y < Hs; y++)
+            for (int64_t x = 0; x < Ws; x++)
+                for (int64_t c = 0; c < C; c++) {
+                    int64_t i = ((y * stride) * W + x * stride) * C + c;
+                    int64_t diff = llabs((long long)got->data[i] - (long long)ws[(y * Ws + x) * C + c]);
+                    checked++;
+                    if (diff) {
+                        if (bad < 3)
+                            printf("  %s: (y %lld, x %lld, c %lld) got %d want %d\n", key,
+                                   (long long)(y * stride), (long long)(x * stride), (long long)c,
+                                   got->data[i], ws[(y * Ws + x) * C + c]);
+                        bad++;
+                    }
+                    if (diff > worst_d) worst_d = diff, worst = i;
+                }
+        const int64_t *rs = trow->data, *cs = tcol->data;
+        for (int64_t y = 0; y < H; y++)
+            for (int64_t c = 0; c < C; c++) {
+                int64_t s = 0;
+                for (int64_t x = 0; x < W; x++) s += got->data[(y * W + x) * C + c];
+                checked++;
+                if (s != rs[y * C + c]) {
+                    if (bad < 6)
+                        printf("  %s: row %lld channel %lld sum %lld want %lld\n", key, (long long)y,
+                               (long long)c, (long long)s, (long long)rs[y * C + c]);
+                    bad++;
+                }
+            }
+        for (int64_t x = 0; x < W; x++)
+            for (int64_t c = 0; c < C; c++) {
+                int64_t s = 0;
+                for (int64_t y = 0; y < H; y++) s += got->data[(y * W + x) * C + c];
+                checked++;
+                if (s != cs[x * C + c]) {
+                    if (bad < 9)
+                        printf("  %s: column %lld channel %lld sum %lld want %lld\n", key, (long long)x,
+                               (long long)c, (long long)s, (long long)cs[x * C + c]);
+                    bad++;
+                }
+            }
+    }
+    if (bad) {
+        if (worst >= 0)
+            tl_fail(key, "%lld of %lld checks differ from PIL; worst |diff| %lld at element %lld",
+                    (long long)bad, (long long)checked, (long long)worst_d, (long long)worst);
+        else
+            tl_fail(key, "%lld of %lld checks differ from PIL (the sampled pixels match; row/column sums differ)",
+                    (long long)bad, (long long)checked);
+        return;
+    }
+    tl_pass(key);
+}
+
+static void test_cases(void) {
+    tensor_dict d;
+    if (tl_ref_open("images_resize", &d) != 0) return;
+    const char *sv = tensor_dict_get_meta(&d, "stride");
+    int64_t stride = sv ? atoll(sv) : 7;
+    const char *cv = tensor_dict_get_meta(&d, "cases");
+    if (!cv) {
+        tl_fail("images_resize", "metadata 'cases' missing (run `make ref`)");
+        tensor_dict_free(&d);
+        return;
+    }
+    char *cases = strdup(cv);
+    int n = 0, n_bil = 0, n_near = 0;
+    char *save = NULL;
+    for (char *c = strtok_r(cases, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        char file[256], view[16], filt[16];
+        int w = 0, h = 0;
+        char spec[512];
+        snprintf(spec, sizeof spec, "%s", c);
+        for (char *p = spec; *p; p++)
+            if (*p == ':') *p = ' ';
+        if (sscanf(spec, "%255s %15s %dx%d %15s", file, view, &w, &h, filt) != 5) {
+            tl_fail(c, "cannot parse the case name");
+            continue;
+        }
+        n++;
+        char path[512];
+        snprintf(path, sizeof path, IMG_DIR "%s", file);
+        image_u8 in, out;
+        vct_error err = {0};
+        vct_status st = strcmp(view, "rgb") == 0 ? image_read_rgb(path, &in, &err)
+                                                 : image_read_index(path, &in, &err);
+        if (st != VCT_STATUS_OK) {
+            tl_fail(c, "input: %s", err.msg);
+            continue;
+        }
+        int bil = strcmp(filt, "bilinear") == 0;
+        n_bil += bil;
+        n_near += !bil;
+        double t0 = wall_seconds();
+        st = bil ? resize_bilinear_pil(&out, &in, h, w, &err) : resize_nearest_pil(&out, &in, h, w, &err);
+        double dt = wall_seconds() - t0;
+        if (st != VCT_STATUS_OK) {
+            tl_fail(c, "resize: %s", err.msg);
+        } else {
+            if (w * h >= 384 * 384) printf("  %s: %.2f ms\n", c, dt * 1e3);
+            check_ref(&d, c, &out, stride);
+            image_free(&out);
+        }
+        image_free(&in);
+    }
+    tl_expect(n >= 20 && n_bil >= 10 && n_near >= 5, "resize: case list",
+              "%d cases (%d bilinear, %d nearest)", n, n_bil, n_near);
+    free(cases);
+    tensor_dict_free(&d);
+}
+
+static void test_refusals(void) {
+    image_u8 in, out = {0};
+    vct_error err = {0};
+    if (image_alloc(&in, 3, 4, 3, &err) != VCT_STATUS_OK) return;
+    memset(in.data, 7, 36);
+    vct_status st = resize_bilinear_pil(&out, &in, 0, 5, &err);
+    tl_expect(st == VCT_STATUS_INVALID_ARGUMENT && out.data == NULL, "resize: zero height refused",
+              "status %d", (int)st);
+    st = resize_nearest_pil(&out, &in, 5, -1, &err);
+    tl_expect(st == VCT_STATUS_INVALID_ARGUMENT && out.data == NULL, "resize: negative width refused",
+              "status %d", (int)st);
+    image_u8 empty = {0};
+    st = resize_bilinear_pil(&out, &empty, 4, 4, &err);
+    tl_expect(st == VCT_STATUS_INVALID_ARGUMENT, "resize: empty input refused", "status %d", (int)st);
+    image_free(&in);
+}
+
+int main(void) {
+    test_cases();
+    test_refusals();
+    return tl_summary("test_resize");
+}
