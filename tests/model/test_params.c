@@ -33,7 +33,7 @@ int main(void) {
     tensor_dict sd;
     tensor_dict_init(&sd);
     float w[6] = {1, 2, 3, 4, 5, 6}, b[3] = {7, 8, 9}, n[2] = {10, 11};
-    int64_t sw[2] = {3, 2}, sb[1] = {3}, sn[1] = {2};
+    int64_t sw[2] = {3, 2}, sb[1] = {3};
     tensor_dict_add(&sd, "head.fc.weight", VCT_DTYPE_F32, 2, sw, w, NULL, &err);
     tensor_dict_add(&sd, "head.fc.bias", VCT_DTYPE_F32, 1, sb, b, NULL, &err);
     tensor_dict_add(&sd, "criterion.empty_weight", VCT_DTYPE_F32, 1, sb, b, NULL, &err); /* extra: ignored */
@@ -50,7 +50,7 @@ int main(void) {
     st = param_table_load(&pt, &sd, "m.pth", &unused, &err);
     tl_expect(st == VCT_STATUS_OK && unused == 1 && m.fc_weight[5] == 6 && m.fc_bias[2] == 9 && m.norm_weight[1] == 8,
               "load copies values, counts unused keys", "st %d unused %lld (%s)", st, (long long)unused, err.msg);
-    (void)n;
+    (void)n; /* the right-shaped norm weight is the first two of b, above */
     tensor_dict_free(&sd);
     param_table_free(&pt);
 
