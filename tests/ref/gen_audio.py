@@ -1,0 +1,229 @@
+"""gen_audio.py: reference data for the audio front end (src/audio/), made by the
+OFFICIAL VGGish input code of VCT (models/modeling/audio_backbone/torchvggish:
+vggish_input.py, mel_features.py, vggish_params.py), imported from an export of
+the official repository:
+
+    fetch github:spyflying/VCT_AVS   (or git clone it)
+    git -C MIRROR archive 9a18d2fd83906ae5ef42e8996dc7d1b46259debe | tar -x -C DIR
+    /usr/bin/python3 tests/ref/gen_audio.py DIR [--rev REVISION]
+
+(or VCT_OFFICIAL_REPO=DIR). Without the export it prints that it skipped and
+exits 0, leaving the committed data alone. Needs Debian's python3-resampy,
+python3-soundfile, python3-torch and, for the container cases, the ffmpeg tool.
+
+Inputs: the committed media in data/audio_media/ (made by make_test_audio.sh).
+The official wavfile_to_examples(path) is called unchanged; thin wrappers
+around resampy.resample and mel_features.log_mel_spectrogram record what the
+official code passes through them (the decoded mono waveform, the 16 kHz
+waveform, the float64 log-mel frames). Outputs (small: subsets where a file
+would be large):
+  audio_wav.safetensors         per WAV: decode/resample/log-mel subsets, examples
+  audio_containers.safetensors  per container: the samples the official code reads
+                                from `ffmpeg -i FILE -c:a pcm_s16le x.wav`
+  audio_frontend.safetensors    kaiser_best table subset, example counts, task padding
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+MEDIA = os.path.join(HERE, "data", "audio_media")
+DEFAULT_REV = "9a18d2fd83906ae5ef42e8996dc7d1b46259debe"
+
+
+def usage_skip(why):
+    print(f"gen_audio.py: skipped ({why}); pass an export of the official repo: "
+          "gen_audio.py DIR [--rev REV] or VCT_OFFICIAL_REPO=DIR")
+    sys.exit(0)
+
+
+args = [a for a in sys.argv[1:]]
+rev = DEFAULT_REV
+if "--rev" in args:
+    i = args.index("--rev")
+    rev = args[i + 1]
+    del args[i:i + 2]
+export = args[0] if args else os.environ.get("VCT_OFFICIAL_REPO", "")
+VGG_DIR = os.path.join(export, "models", "modeling", "audio_backbone")
+if not export or not os.path.isfile(os.path.join(VGG_DIR, "torchvggish", "vggish_input.py")):
+    usage_skip("no official export given" if not export else f"{export} has no torchvggish")
+
+import resampy  # noqa: E402
+import soundfile  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, VGG_DIR)
+from torchvggish import mel_features, vggish_input, vggish_params  # noqa: E402
+
+from refio import write_ref  # noqa: E402
+
+# ---- record what the official code computes on its way -------------------------------------
+REC = {}
+_resample = vggish_input.resampy.resample
+_log_mel = mel_features.log_mel_spectrogram
+
+
+class _ResampyProxy:
+    @staticmethod
+    def resample(x, sr_orig, sr_new, *a, **k):
+        REC["decoded"] = np.array(x, copy=True)
+        y = _resample(x, sr_orig, sr_new, *a, **k)
+        REC["resampled"] = np.array(y, copy=True)
+        return y
+
+
+def _log_mel_rec(data, **kw):
+    REC.setdefault("decoded", np.array(data, copy=True))
+    REC["wave16"] = np.array(data, copy=True)
+    y = _log_mel(data, **kw)
+    REC["log_mel"] = np.array(y, copy=True)
+    return y
+
+
+vggish_input.resampy = _ResampyProxy
+vggish_input.mel_features.log_mel_spectrogram = _log_mel_rec
+
+
+def official(path):
+    REC.clear()
+    ex = vggish_input.wavfile_to_examples(path)  # [N,1,96,64] float32 tensor
+    out = dict(REC)
+    out["examples"] = ex.detach().numpy()[:, 0]
+    return out
+
+
+def subset_idx(n, count, edge):
+    """first/last `edge` samples and about `count` spread over the rest"""
+    step = max(1, n // count)
+    idx = np.concatenate([np.arange(min(edge, n)), np.arange(0, n, step),
+                          np.arange(max(0, n - edge), n)])
+    return np.unique(idx).astype(np.int64)
+
+
+def add_wave(t, key, x, count, edge):
+    x = np.asarray(x, dtype=np.float64)
+    t[key + ".n"] = np.array([len(x)], dtype=np.int64)
+    t[key + ".sum"] = np.array([x.sum(), (x * x).sum()], dtype=np.float64)
+    idx = subset_idx(len(x), count, edge)
+    t[key + ".idx"] = idx
+    t[key + ".val"] = x[idx]
+
+
+def file_sha(p):
+    with open(p, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+meta = {
+    "official_repo": "spyflying/VCT_AVS",
+    "official_revision": rev,
+    "official_files_sha256": ",".join(
+        f"{n}:{file_sha(os.path.join(VGG_DIR, 'torchvggish', n))}"
+        for n in ("vggish_input.py", "mel_features.py", "vggish_params.py")),
+    "resampy": resampy.__version__,
+    "soundfile": soundfile.__version__,
+    "libsndfile": soundfile.__libsndfile_version__,
+    "numpy": np.__version__,
+}
+
+# ---- WAV files ------------------------------------------------------------------------------
+FULL_LOGMEL = {"audio_16k_tones_s16_mono", "audio_44k_chirp_s16_mono"}
+wav_t = {}
+names = sorted(f[:-4] for f in os.listdir(MEDIA) if f.endswith(".wav"))
+for name in names:
+    path = os.path.join(MEDIA, name + ".wav")
+    info = soundfile.info(path)
+    r = official(path)
+    k = name
+    wav_t[k + ".rate"] = np.array([info.samplerate, info.channels], dtype=np.int64)
+    add_wave(wav_t, k + ".decoded", r["decoded"], 160, 24)
+    if "resampled" in r:
+        add_wave(wav_t, k + ".resampled", r["resampled"], 300, 64)
+    lm = r["log_mel"]
+    if name in FULL_LOGMEL:
+        wav_t[k + ".logmel"] = lm  # float64 [n,64]
+    else:
+        fi = np.unique(np.concatenate([[0, 1], np.linspace(0, len(lm) - 1, 6).round(), [len(lm) - 1]]))
+        fi = fi.astype(np.int64)
+        wav_t[k + ".logmel_idx"] = fi
+        wav_t[k + ".logmel_rows"] = lm[fi]
+    wav_t[k + ".logmel_n"] = np.array([lm.shape[0]], dtype=np.int64)
+    ex = r["examples"]
+    wav_t[k + ".examples_n"] = np.array([ex.shape[0]], dtype=np.int64)
+    if ex.shape[0] > 0 and name != "audio_8k_chirp_s16_mono":
+        wav_t[k + ".examples"] = np.ascontiguousarray(ex)
+    print(f"{name}: {info.samplerate} Hz x{info.channels} {info.subtype}, {len(r['decoded'])} samples, "
+          f"{lm.shape[0]} frames, {ex.shape[0]} examples")
+
+# the float WAV read as `ffmpeg -c:a pcm_s16le` would convert it (AUDIO_FLOAT_WAV_SCALE)
+with tempfile.TemporaryDirectory() as td:
+    f32 = os.path.join(MEDIA, "audio_16k_chirp_f32_mono.wav")
+    w = os.path.join(td, "x.wav")
+    subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", f32,
+                    "-c:a", "pcm_s16le", w], check=True)
+    r = official(w)
+    add_wave(wav_t, "audio_16k_chirp_f32_mono.scaled", r["decoded"], 160, 24)
+write_ref("audio_wav", wav_t, meta)
+
+# ---- other containers: what the official code reads from the ffmpeg-extracted WAV ----------
+con_t = {}
+ffv = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split("\n")[0]
+with tempfile.TemporaryDirectory() as td:
+    for f in sorted(os.listdir(MEDIA)):
+        if not (f.startswith("audio_c_") or f == "audio_bad_truncated.mp3"):
+            continue
+        w = os.path.join(td, f + ".wav")
+        subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i",
+                        os.path.join(MEDIA, f), "-vn", "-c:a", "pcm_s16le", w], check=True)
+        info = soundfile.info(w)
+        r = official(w)
+        k = os.path.splitext(f)[0]
+        con_t[k + ".rate"] = np.array([info.samplerate, info.channels], dtype=np.int64)
+        add_wave(con_t, k + ".decoded", r["decoded"], 200, 32)
+        print(f"{f}: {info.samplerate} Hz x{info.channels}, {len(r['decoded'])} samples")
+write_ref("audio_containers", con_t, dict(meta, ffmpeg=ffv))
+
+# ---- front end: filter table, example counts, task padding --------------------------------
+fe = {}
+hw = resampy.filters.get_filter("kaiser_best")[0]
+ti = subset_idx(len(hw), 400, 40)
+fe["kaiser_best.idx"] = ti
+fe["kaiser_best.val"] = np.asarray(hw, dtype=np.float64)[ti]
+# example count N as a function of the 16 kHz length S (official framing on silence)
+lens = [400, 559, 560, 15599, 15600, 30959, 30960, 77039, 77040, 80000, 92399, 92400,
+        153839, 153840, 160000]
+counts = []
+for S in lens:
+    e = vggish_input.waveform_to_examples(np.zeros(S), vggish_params.SAMPLE_RATE)
+    counts.append([S, REC["log_mel"].shape[0], e.shape[0]])
+fe["counts"] = np.array(counts, dtype=np.int64)
+# task padding on a 3-example clip: rows of the padded tensor as indices into the
+# examples (-1 = zeros), from the official padding code:
+#   AVSBench preprocess_s4.py / preprocess_ms3.py: new[:N] = lm; new[N:] = lm[-1].repeat(5-N, 1, 1, 1)
+#   VCT avs_tools/preprocess_avss_audio.py: new = zeros(10,1,96,64); new[:N] = x
+x = vggish_input.wavfile_to_examples(os.path.join(MEDIA, "audio_8k_chirp_s16_mono.wav"))
+N = x.shape[0]
+s4 = torch.zeros(5, 1, 96, 64)
+s4[:N] = x
+s4[N:] = x[-1].repeat(5 - N, 1, 1, 1)
+avss = torch.zeros((10, 1, 96, 64))
+avss[:N] = x
+
+
+def rowmap(padded):
+    m = []
+    for r in range(padded.shape[0]):
+        hit = [i for i in range(N) if torch.equal(padded[r], x[i])]
+        m.append(hit[0] if hit else (-1 if torch.count_nonzero(padded[r]) == 0 else -2))
+    return np.array(m, dtype=np.int64)
+
+
+fe["pad.examples"] = x.detach().numpy()[:, 0]
+fe["pad.s4_rows"] = rowmap(s4)
+fe["pad.avss_rows"] = rowmap(avss)
+write_ref("audio_frontend", fe, meta)
