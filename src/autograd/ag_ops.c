@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "ops/linear.h"
+#include "ops/matmul.h"
 #include "ops/norm.h"
+#include "ops/softmax.h"
 
 static const char *shp(const ag_var *v, char *buf, size_t cap) { return shape_str(v->ndim, v->shape, buf, cap); }
 
@@ -106,5 +108,66 @@ ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b) {
     for (int64_t k = 0; k < m; k++) y->data[k] = a->data[k] + b->data[k];
     ag_var *in[2] = {a, b};
     ag_record(t, "add", add_bw, y, in, 2);
+    return y;
+}
+
+/* ---- softmax ---- */
+static vct_status softmax_bw(ag_node *n, arena *scratch, vct_error *err) {
+    return softmax_backward(n->in[0]->grad, n->out->grad, n->out->data, n->iarg[0], n->iarg[1], err);
+}
+
+ag_var *ag_softmax(ag_tape *t, ag_var *x) {
+    if (!x || t->status != VCT_STATUS_OK) return NULL;
+    int64_t C = x->ndim ? x->shape[x->ndim - 1] : 1, N = rows_of(x);
+    ag_var *y = ag_new(t, x->ndim, x->shape);
+    if (!y) return NULL;
+    vct_status st = softmax_forward(y->data, x->data, N, C, &t->err);
+    if (st != VCT_STATUS_OK) return ag_fail(t, st, "softmax: %s", t->err.msg);
+    ag_node *n = ag_record(t, "softmax", softmax_bw, y, &x, 1);
+    if (n) {
+        n->iarg[0] = N;
+        n->iarg[1] = C;
+    }
+    return y;
+}
+
+/* ---- batched matmul ---- */
+static matmul_dims mm_dims(const ag_node *n) {
+    matmul_dims d = {n->iarg[0], n->iarg[1], n->iarg[2], n->iarg[3], (int)n->iarg[4], (int)n->iarg[5],
+                     (int)n->iarg[6], (int)n->iarg[7]};
+    return d;
+}
+
+static vct_status matmul_bw(ag_node *n, arena *scratch, vct_error *err) {
+    ag_var *a = n->in[0], *b = n->in[1];
+    return matmul_backward(a->requires_grad ? a->grad : NULL, b->requires_grad ? b->grad : NULL, n->out->grad,
+                           a->data, b->data, mm_dims(n), err);
+}
+
+ag_var *ag_matmul(ag_tape *t, ag_var *a, ag_var *b, int trans_a, int trans_b) {
+    if (!a || !b || t->status != VCT_STATUS_OK) return NULL;
+    char s1[96], s2[96];
+    if (!ag_check(t, (a->ndim == 2 || a->ndim == 3) && (b->ndim == 2 || b->ndim == 3), "matmul",
+                  "operands %s and %s must be 2-d or 3-d", shp(a, s1, sizeof s1), shp(b, s2, sizeof s2)))
+        return NULL;
+    int64_t Ba = a->ndim == 3 ? a->shape[0] : 1, Bb = b->ndim == 3 ? b->shape[0] : 1;
+    int64_t ar = a->shape[a->ndim - 2], ac = a->shape[a->ndim - 1], br = b->shape[b->ndim - 2], bc = b->shape[b->ndim - 1];
+    int64_t M = trans_a ? ac : ar, K = trans_a ? ar : ac, K2 = trans_b ? bc : br, N = trans_b ? br : bc;
+    int64_t Bt = Ba > Bb ? Ba : Bb;
+    if (!ag_check(t, K == K2 && (Ba == Bb || Ba == 1 || Bb == 1), "matmul", "%s%s x %s%s", shp(a, s1, sizeof s1),
+                  trans_a ? "^T" : "", shp(b, s2, sizeof s2), trans_b ? "^T" : ""))
+        return NULL;
+    int64_t shape[3] = {Bt, M, N};
+    ag_var *y = ag_new(t, 3, shape);
+    if (!y) return NULL;
+    matmul_dims d = {Bt, M, K, N, trans_a, trans_b, Ba == 1 && Bt > 1, Bb == 1 && Bt > 1};
+    vct_status st = matmul_forward(y->data, a->data, b->data, d, &t->err);
+    if (st != VCT_STATUS_OK) return ag_fail(t, st, "matmul: %s", t->err.msg);
+    ag_var *in[2] = {a, b};
+    ag_node *n = ag_record(t, "matmul", matmul_bw, y, in, 2);
+    if (n) {
+        int64_t v[8] = {Bt, M, K, N, trans_a, trans_b, d.bcastA, d.bcastB};
+        memcpy(n->iarg, v, sizeof v);
+    }
     return y;
 }

@@ -23,3 +23,9 @@ ag_var *ag_gelu(ag_tape *t, ag_var *x);
 ag_var *ag_attention(ag_tape *t, ag_var *q, ag_var *k, ag_var *v, const unsigned char *mask);
 
 #endif
+
+/* softmax over the last dim */
+ag_var *ag_softmax(ag_tape *t, ag_var *x);
+/* batched matmul: a [Bt|1, M, K] (or [.., K, M] with trans_a), b [Bt|1, K, N]
+ * (or [.., N, K] with trans_b); 2-d operands are batch 1. Out [Bt, M, N]. */
+ag_var *ag_matmul(ag_tape *t, ag_var *a, ag_var *b, int trans_a, int trans_b);
