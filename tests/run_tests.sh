@@ -33,7 +33,7 @@ run() { # name command...
         sed 's/^/    /' "$log" | tail -60
     fi
 }
-for t in $(find "$BUILD/tests" -type f -name 'test_*' | sort); do
+for t in $(find "$BUILD/tests" -type f -name 'test_*' ! -name '*.d' -perm -u+x | sort); do
     run "${t#$BUILD/tests/}" "$t"
 done
 for t in $(find tests/cli -name 'test_*.sh' | sort); do
