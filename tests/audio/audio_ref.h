@@ -28,20 +28,20 @@ static inline const void *ar_get(const tensor_dict *d, const char *key, vct_dtyp
 }
 
 static inline const int64_t *ar_i64(const tensor_dict *d, const char *stem, const char *field, int64_t *n) {
-    char key[256];
-    snprintf(key, sizeof key, "%s.%s", stem, field);
+    char key[512];
+    snprintf(key, sizeof key, "%.300s.%.100s", stem, field);
     return ar_get(d, key, VCT_DTYPE_I64, n);
 }
 
 static inline const double *ar_f64(const tensor_dict *d, const char *stem, const char *field, int64_t *n) {
-    char key[256];
-    snprintf(key, sizeof key, "%s.%s", stem, field);
+    char key[512];
+    snprintf(key, sizeof key, "%.300s.%.100s", stem, field);
     return ar_get(d, key, VCT_DTYPE_F64, n);
 }
 
 static inline int ar_has(const tensor_dict *d, const char *stem, const char *field) {
-    char key[256];
-    snprintf(key, sizeof key, "%s.%s", stem, field);
+    char key[512];
+    snprintf(key, sizeof key, "%.300s.%.100s", stem, field);
     return tensor_dict_find(d, key) != NULL;
 }
 
