@@ -15,8 +15,7 @@ ag_var *ag_linear(ag_tape *t, ag_var *x, ag_var *w, ag_var *b);
 ag_var *ag_layernorm(ag_tape *t, ag_var *x, ag_var *w, ag_var *b, float eps);
 /* a + b, same shape */
 ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b);
-/* exact (erf) GELU */
-ag_var *ag_gelu(ag_tape *t, ag_var *x);
+/* activations (GELU, ReLU, sigmoid): src/autograd/ag_activation.h */
 /* single-batch multi-head attention core over [BH, L, D] tensors:
  * softmax(q k^T / sqrt(D) + mask) v; mask: NULL, or a boolean [BH, Lq, Lk]
  * (1 = blocked) that must outlive the tape. */
