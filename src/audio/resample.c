@@ -54,11 +54,17 @@ const double *resampy_kaiser_best_table(void) {
     return g_table;
 }
 
-int64_t audio_resample_length(int64_t n, int sr_orig, int sr_new) {
+int64_t audio_resample_length_ex(int64_t n, int sr_orig, int sr_new, audio_resampy_version version) {
     if (sr_orig == sr_new) return n;
     if (sr_orig <= 0 || sr_new <= 0 || n <= 0) return 0;
+    if (version == AUDIO_RESAMPY_0_3) /* int(n * sample_ratio) */
+        return (int64_t)((double)n * ((double)sr_new / (double)sr_orig));
     /* resampy >= 0.4.1: int(n * float(sr_new) / float(sr_orig)) */
     return (int64_t)((double)n * (double)sr_new / (double)sr_orig);
+}
+
+int64_t audio_resample_length(int64_t n, int sr_orig, int sr_new) {
+    return audio_resample_length_ex(n, sr_orig, sr_new, AUDIO_RESAMPY_0_4);
 }
 
 static vct_status check_rates(int sr_orig, int sr_new, vct_error *err) {
@@ -75,14 +81,22 @@ static vct_status check_rates(int sr_orig, int sr_new, vct_error *err) {
 
 vct_status audio_resample(double *out, const double *x, int64_t n, int sr_orig, int sr_new,
                           vct_error *err) {
+    return audio_resample_ex(out, x, n, sr_orig, sr_new, AUDIO_RESAMPY_0_4, err);
+}
+
+vct_status audio_resample_ex(double *out, const double *x, int64_t n, int sr_orig, int sr_new,
+                             audio_resampy_version version, vct_error *err) {
     VCT_TRY(check_rates(sr_orig, sr_new, err));
+    if (version != AUDIO_RESAMPY_0_4 && version != AUDIO_RESAMPY_0_3)
+        return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_resample: unknown resampy version %d",
+                        (int)version);
     if (n < 0 || (n > 0 && (!x || !out)))
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_resample: bad buffer or length");
     if (sr_orig == sr_new) {
         if (n > 0) memmove(out, x, (size_t)n * sizeof *out);
         return VCT_STATUS_OK;
     }
-    const int64_t n_out = audio_resample_length(n, sr_orig, sr_new);
+    const int64_t n_out = audio_resample_length_ex(n, sr_orig, sr_new, version);
     if (n_out < 1)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT,
                         "%lld samples are too few to resample from %d to %d Hz", (long long)n,
@@ -99,7 +113,8 @@ vct_status audio_resample(double *out, const double *x, int64_t n, int sr_orig, 
     for (int64_t i = 0; i < nwin; i++) win[i] = sample_ratio < 1.0 ? sample_ratio * base[i] : base[i];
     for (int64_t i = 0; i + 1 < nwin; i++) delta[i] = win[i + 1] - win[i];
     delta[nwin - 1] = 0.0;
-    const double scale = sample_ratio < 1.0 ? sample_ratio : 1.0;
+    double scale = sample_ratio < 1.0 ? sample_ratio : 1.0;
+    if (version == AUDIO_RESAMPY_0_3) scale = (double)(float)scale; /* its kernel's float32 arg */
     const double time_increment = 1.0 / sample_ratio;
     const int64_t index_step = (int64_t)(scale * (double)num_table);
 

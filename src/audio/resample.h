@@ -13,11 +13,14 @@
  * the table is scaled by sr_new/sr_orig and stepped by int(8192 * sr_new/sr_orig).
  * Output length: floor(n * sr_new / sr_orig) (resampy >= 0.4.1).
  *
- * Differences from resampy 0.3.1 (the version VCT's requirements pin): 0.3.1 passed
- * `scale` to its kernel as float32 (so downsampling by a non-power-of-two ratio
- * shifts the table phase by ~1e-8 relative) and computed the length as
- * int(n * (sr_new / sr_orig)), which can be one sample shorter. docs/audio.md has
- * the measured effect (below float32 resolution of the log-mel). */
+ * resampy 0.3.1 (the version VCT's requirements.txt pins) differs in two details:
+ * its numba kernel took `scale` as float32 (downsampling by a ratio that is not a
+ * power of two reads the table at phases off by ~1e-8 relative: waveform changes of
+ * ~2e-8, log-mel up to ~3e-5 on chirps), and it computed the length as
+ * int(n * (sr_new / sr_orig)), which can be one sample shorter than 0.4's
+ * int(n * sr_new / sr_orig) (never for 8-48 kHz -> 16 kHz and n <= 480,000).
+ * AUDIO_RESAMPY_0_3 reproduces both; the default follows 0.4.x, the version
+ * Debian ships and the tests run against. */
 #ifndef VCT_AUDIO_RESAMPLE_H
 #define VCT_AUDIO_RESAMPLE_H
 
@@ -34,6 +37,11 @@
 #define RESAMPY_BEST_BETA 12.9846
 #define RESAMPY_BEST_TAPS (RESAMPY_BEST_ZEROS * RESAMPY_BEST_PRECISION + 1)
 
+typedef enum audio_resampy_version {
+    AUDIO_RESAMPY_0_4 = 0, /* resampy 0.4.x (default) */
+    AUDIO_RESAMPY_0_3      /* resampy 0.3.x: float32 `scale`, length int(n * ratio) */
+} audio_resampy_version;
+
 /* The kaiser_best right wing [RESAMPY_BEST_TAPS], computed once and shared
  * (thread-safe); never NULL unless out of memory. */
 const double *resampy_kaiser_best_table(void);
@@ -47,7 +55,13 @@ int64_t audio_resample_length(int64_t n, int sr_orig, int sr_new);
 vct_status audio_resample(double *out, const double *x, int64_t n, int sr_orig, int sr_new,
                           vct_error *err);
 
-/* Same, allocating: *out (malloc'ed) and *n_out. */
+/* Same with the arithmetic of another resampy version; the output length is
+ * audio_resample_length_ex(n, sr_orig, sr_new, version). */
+int64_t audio_resample_length_ex(int64_t n, int sr_orig, int sr_new, audio_resampy_version version);
+vct_status audio_resample_ex(double *out, const double *x, int64_t n, int sr_orig, int sr_new,
+                             audio_resampy_version version, vct_error *err);
+
+/* Same as audio_resample, allocating: *out (malloc'ed) and *n_out. */
 vct_status audio_resample_alloc(double **out, int64_t *n_out, const double *x, int64_t n,
                                 int sr_orig, int sr_new, vct_error *err);
 

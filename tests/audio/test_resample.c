@@ -7,6 +7,8 @@
  *    int16 and 24-bit): the output length equals resampy's and every stored sample
  *    (first/last 64 and ~300 spread) is within RESAMPLE_ATOL; the worst deviation
  *    per rate is printed;
+ *  - AUDIO_RESAMPY_0_3 against resampy 0.3.1's arithmetic (float32 scale; emulated
+ *    by the generator) at 22.05, 44.1 and 48 kHz, same bound;
  *  - rates outside 4-192 kHz are refused with a message; equal rates copy. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +66,7 @@ static void test_signals(void) {
     int rates_seen[8] = {0};
     const int rates[8] = {8000, 11025, 22050, 32000, 44100, 48000, 0, 0};
     double worst_rate[8] = {0};
-    int tested = 0;
+    int tested = 0, tested_v03 = 0;
     for (int i = 0; i < ns; i++) {
         const char *stem = stems[i].s;
         if (!ar_has(&d, stem, "resampled.n")) continue;
@@ -93,6 +95,21 @@ static void test_signals(void) {
                 }
             tested++;
         }
+        if (ar_has(&d, stem, "resampled_v03.n")) {
+            /* resampy 0.3.1 arithmetic (emulated by gen_audio.py) */
+            snprintf(key, sizeof key, "%.127s.resampled_v03", stem);
+            snprintf(name, sizeof name, "resample %.127s as resampy 0.3.1", stem);
+            int64_t n3 = audio_resample_length_ex(p.n, p.sample_rate, 16000, AUDIO_RESAMPY_0_3);
+            double *y3 = malloc((size_t)(n3 > 0 ? n3 : 1) * sizeof *y3);
+            if (y3 && audio_resample_ex(y3, p.samples, p.n, p.sample_rate, 16000, AUDIO_RESAMPY_0_3,
+                                        &err) == VCT_STATUS_OK) {
+                ar_check_wave(name, y3, n3, &d, key, RESAMPLE_ATOL, NULL);
+                tested_v03++;
+            } else {
+                tl_fail(name, "%s", y3 ? err.msg : "out of memory");
+            }
+            free(y3);
+        }
         free(y);
         audio_pcm_free(&p);
     }
@@ -104,6 +121,7 @@ static void test_signals(void) {
                worst_rate[r], rates_seen[r]);
     }
     tl_expect(tested >= 12, "resampled files tested", "%d", tested);
+    tl_expect(tested_v03 >= 4, "resampy 0.3.1 mode tested", "%d files", tested_v03);
     tensor_dict_free(&d);
 }
 

@@ -18,6 +18,7 @@ official code passes through them (the decoded mono waveform, the 16 kHz
 waveform, the float64 log-mel frames). Outputs (small: subsets where a file
 would be large):
   audio_wav.safetensors         per WAV: decode/resample/log-mel subsets, examples
+                                (+ resampy 0.3.1 arithmetic, emulated, at 22.05/44.1/48 kHz)
   audio_containers.safetensors  per container: the samples the official code reads
                                 from `ffmpeg -i FILE -c:a pcm_s16le x.wav`
   audio_frontend.safetensors    kaiser_best table subset, example counts, task padding
@@ -114,6 +115,24 @@ def add_wave(t, key, x, count, edge):
     t[key + ".val"] = x[idx]
 
 
+def resample_v03(x, sr_orig, sr_new):
+    """resampy 0.3.1's arithmetic (VCT's requirements.txt pins it; Debian has 0.4.2):
+    its numba kernel took `scale` as float32 and the length was int(n * ratio).
+    Emulated by calling 0.4.2's kernel with the float32-rounded scale (numba promotes
+    float32 * float64 to float64 there, as here)."""
+    from resampy.interpn import resample_f_s
+    ratio = float(sr_new) / sr_orig
+    n = int(x.shape[-1] * ratio)
+    win, prec, _ = resampy.filters.get_filter("kaiser_best")
+    if ratio < 1:
+        win = ratio * win
+    delta = np.diff(win, append=win[-1])
+    scale = float(np.float32(min(1.0, ratio)))
+    y = np.zeros(n)
+    resample_f_s(x, np.arange(n) * (1.0 / ratio), win, delta, prec, scale, y)
+    return y
+
+
 def file_sha(p):
     with open(p, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()[:16]
@@ -144,6 +163,9 @@ for name in names:
     add_wave(wav_t, k + ".decoded", r["decoded"], 160, 24)
     if "resampled" in r:
         add_wave(wav_t, k + ".resampled", r["resampled"], 300, 64)
+        if info.samplerate in (22050, 44100, 48000):
+            add_wave(wav_t, k + ".resampled_v03", resample_v03(r["decoded"], info.samplerate, 16000),
+                     300, 64)
     lm = r["log_mel"]
     if name in FULL_LOGMEL:
         wav_t[k + ".logmel"] = lm  # float64 [n,64]
