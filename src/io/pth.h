@@ -1,0 +1,35 @@
+/* pth.h: read PyTorch checkpoints (torch.save's zip format: <a>/data.pkl plus
+ * one raw storage per <a>/data/<k>, entries stored or deflated) and plain
+ * pickles of NumPy arrays (detectron2 model-zoo .pkl files) into a tensor_dict.
+ *
+ * The pickle runs on the safe VM of pickle.h: nothing in the file is executed,
+ * and anything outside the allow-list is refused with a FORMAT error naming the
+ * file and the problem:
+ *   "evil.pth: data.pkl: global 'os.system' is not allowed (byte 2)"
+ * Tensors are materialised C-contiguous (storage offsets, strides, shared
+ * storages and stride-0 views are resolved). dtypes: f32, f64, f16, bf16, i64,
+ * i32, i16, i8, u8, bool (numpy also u16/u32/u64). Not supported: the legacy
+ * (pre-1.6, non-zip) torch format, big-endian data, sparse/quantized tensors.
+ * Limits: data.pkl <= PTH_MAX_PICKLE_BYTES, the VM's memory (pickle.h), and the
+ * bytes materialised <= 2 x the storage bytes the file holds + 256 MiB. */
+#ifndef VCT_IO_PTH_H
+#define VCT_IO_PTH_H
+
+#include "core/tensor.h"
+
+#define PTH_MAX_PICKLE_BYTES ((size_t)1 << 30)
+
+/* The model weights. The state_dict is the top-level dict if its values are
+ * all tensors, else its "model" (detectron2) or "state_dict" entry. Keys as in
+ * the file, in file order; entries that are not tensors are skipped. Scalars
+ * (int, float, bool, str) at the top level, e.g. "iteration", become metadata.
+ * out is initialised by the call and freed on failure. */
+vct_status pth_read_state_dict(const char *path, tensor_dict *out, vct_error *err);
+
+/* Every tensor anywhere in the object, named by its path of dict keys and
+ * list indices joined by '.', e.g. "model.backbone.conv1.weight",
+ * "optimizer.state.0.exp_avg" (a bare tensor is named "tensor"). Scalars that
+ * are dict values become metadata under their path ("iteration" -> "0"). */
+vct_status pth_read_all(const char *path, tensor_dict *out, vct_error *err);
+
+#endif

@@ -1,0 +1,263 @@
+"""gen_pth.py: .pth / .pkl fixtures for tests/io/test_pth.c, made with torch.
+
+Writes tests/data/pth/*.pth|*.pkl and, through refio.write_ref, the expected
+tensors in tests/ref/data/pth_fixtures.safetensors:
+  "<file>:<path>"   every tensor of <file>, named as pth_read_all names it
+                    (dict keys and list indices joined by '.'), C-contiguous
+metadata:
+  "all.<file>"      the pth_read_all names, in file order, '\n'-joined
+  "dtypes.<file>"   their dtypes (BF16 and I8 are stored in the ref as F32 / I16)
+  "shapes.<file>"   their shapes, "2,3" ("" for 0-d: refio stores 0-d tensors as [1])
+  "sd.<file>"       the pth_read_state_dict keys, in order
+  "sdprefix.<file>" where the state_dict sits in the "all" names ("" or "model.")
+  "meta.<file>"     a few metadata entries pth_read_all must report, "k=v" lines
+and, from the conformance checkpoint (../shared/conformance/cases/ss-reduced-1f/
+model_best.pth, read with torch.load), its state_dict: "conf.keys", "conf.shapes",
+"conf.dtypes", "conf.crc32" (zlib CRC-32 of each tensor's C-order bytes, so the C
+test checks every byte without storing 73 MB), "conf.iteration", and a few
+small tensors as "conf:<key>".
+Deterministic (seeded); run with Debian's /usr/bin/python3 (torch 1.13).
+"""
+import collections
+import io
+import os
+import pickle
+import zipfile
+import zlib
+
+import numpy as np
+import torch
+
+from refio import write_ref
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "data", "pth")
+CONF = os.environ.get("VCT_CONFORMANCE_DIR", os.path.join(HERE, "..", "..", "..", "shared", "conformance"))
+CONF_PTH = os.path.join(CONF, "cases", "ss-reduced-1f", "model_best.pth")
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = torch.nn.ModuleDict({
+            "conv1": torch.nn.Conv2d(3, 4, 3, padding=1),
+            "bn1": torch.nn.BatchNorm2d(4),
+        })
+        self.head = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.LayerNorm(5), torch.nn.Linear(5, 3))
+        self.register_buffer("index", torch.arange(7, dtype=torch.int64).view(7, 1) * 3 - 5)
+
+    def forward(self, x):
+        x = self.backbone["bn1"](self.backbone["conv1"](x)).mean((2, 3))
+        return self.head(x)
+
+
+def trained(opt_name):
+    torch.manual_seed(0)
+    net = Net()
+    if opt_name == "adamw":
+        opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.05)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    else:
+        opt = torch.optim.SGD(net.parameters(), lr=0.02, momentum=0.9)
+        sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[3, 5], gamma=0.1)  # a Counter
+    for _ in range(2):
+        opt.zero_grad()
+        net(torch.randn(2, 3, 5, 5)).pow(2).sum().backward()
+        opt.step()
+        sched.step()
+    return net, opt, sched
+
+
+def key_text(k):
+    if k is None:
+        return "None"
+    if isinstance(k, bool):
+        return "True" if k else "False"
+    if isinstance(k, (int, np.integer)):
+        return str(int(k))
+    if isinstance(k, float):
+        return "%.17g" % k
+    if isinstance(k, (str, bytes)):
+        return k if isinstance(k, str) else k.decode("latin-1")
+    return "?"
+
+
+def walk(x, path, out):
+    """the names pth_read_all gives: tensors/arrays are leaves, dicts and lists are walked"""
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        out.append((path or "tensor", x))
+    elif isinstance(x, dict):
+        for k, v in x.items():
+            walk(v, (path + "." if path else "") + key_text(k), out)
+    elif isinstance(x, (list, tuple)):
+        for i, v in enumerate(x):
+            walk(v, (path + "." if path else "") + str(i), out)
+
+
+DT = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
+      torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
+      torch.bool: "BOOL"}
+NPDT = {np.dtype("float32"): "F32", np.dtype("float64"): "F64", np.dtype("float16"): "F16",
+        np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("uint8"): "U8", np.dtype("bool"): "BOOL"}
+
+
+def ref_value(x):
+    """(tensor for the ref file, dtype name the reader must report)"""
+    if isinstance(x, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(x)), NPDT[x.dtype]
+    x = x.detach().contiguous()
+    name = DT[x.dtype]
+    if x.dtype == torch.bfloat16:
+        x = x.float()  # exact
+    elif x.dtype == torch.int8:
+        x = x.to(torch.int16)
+    return x.clone(), name
+
+
+def fixtures():
+    f = collections.OrderedDict()  # file -> (object, save function, state_dict prefix, meta)
+
+    net, _, _ = trained("adamw")
+    f["state_dict.pth"] = (net.state_dict(), "torch", "", {})
+
+    net, opt, sched = trained("adamw")
+    ck = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+          "iteration": 7}
+    f["d2_adamw.pth"] = (ck, "torch", "model.", {"iteration": "7", "optimizer.param_groups.0.lr": "0.0005"})
+    f["d2_adamw_deflated.pth"] = (ck, "deflate", "model.", {"iteration": "7"})
+
+    net, opt, sched = trained("sgd")
+    ck = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+          "iteration": 0}
+    f["d2_sgd_p4.pth"] = (ck, "torch4", "model.", {"iteration": "0", "scheduler.milestones.3": "1"})
+
+    g = torch.Generator().manual_seed(3)
+    r = torch.randn(3, 4, generator=g)
+    special = torch.tensor([0.0, -0.0, float("inf"), float("-inf"), float("nan"), 1e-40, 3.4e38, -1.5])
+    dt = collections.OrderedDict([
+        ("f32", torch.cat([r.flatten(), special]).view(4, 5)),
+        ("f16", (r * 100).half()),
+        ("bf16", (r * 1000).bfloat16()),
+        ("f64", r.double() / 3),
+        ("i64", torch.tensor([[0, -1, 2 ** 62 + 1], [-(2 ** 63), 2 ** 63 - 1, 12345]], dtype=torch.int64)),
+        ("i32", torch.tensor([-(2 ** 31), 2 ** 31 - 1, 0, 7], dtype=torch.int32)),
+        ("i16", torch.tensor([-32768, 32767, 5], dtype=torch.int16)),
+        ("i8", torch.tensor([-128, 127, 0, -3], dtype=torch.int8)),
+        ("u8", torch.arange(0, 255, 17, dtype=torch.uint8).view(3, 5)),
+        ("bool", torch.tensor([[True, False, True], [False, False, True]])),
+        ("f32_0d", torch.tensor(2.5)),
+        ("i64_0d", torch.tensor(-42)),
+        ("bool_0d", torch.tensor(True)),
+        ("empty", torch.zeros(0, 3)),
+        ("param", torch.nn.Parameter(torch.linspace(-1, 1, 6).view(2, 3))),
+    ])
+    f["dtypes.pth"] = (dt, "torch", "", {})
+
+    base = torch.arange(60, dtype=torch.float32) * 0.5 - 3
+    lbase = torch.arange(24, dtype=torch.int64) * 7 - 50
+    views = collections.OrderedDict([
+        ("base", base),
+        ("slice", base[10:30].view(4, 5)),           # offset 10
+        ("cols", base.view(6, 10)[:, 2:7]),          # offset 2, non-contiguous
+        ("transposed", base.view(6, 10).t()),        # strides (1, 10)
+        ("permuted", base.view(3, 4, 5).permute(2, 0, 1)),
+        ("step", base[1::3]),                        # stride 3
+        ("expanded", base[5:8].view(3, 1).expand(3, 4)),  # stride 0
+        ("scalar_view", base[7]),                    # 0-d with an offset
+        ("empty_view", base[4:4]),
+        ("long_view", lbase.view(4, 6)[1:, ::2]),
+        ("long_base", lbase),
+    ])
+    f["views.pth"] = (views, "torch", "", {})
+
+    rs = np.random.RandomState(5)
+    model = collections.OrderedDict([
+        ("backbone.stem.conv1.weight", rs.randn(4, 3, 3, 3).astype(np.float32)),
+        ("backbone.stem.conv1.norm.running_mean", rs.randn(4).astype(np.float32)),
+        ("backbone.res2.0.conv1.weight", np.asfortranarray(rs.randn(5, 4).astype(np.float32))),
+        ("roi_heads.box_predictor.bbox_pred.bias", rs.randn(8).astype(np.float64)),
+        ("pixel_index", np.arange(6, dtype=np.int64).reshape(2, 3)),
+        ("mask", np.array([True, False, True])),
+        ("scalar_array", np.array(1.25, dtype=np.float32)),
+    ])
+    pk = {"model": dict(model), "__author__": "vct gen_pth.py", "matching_heuristics": True,
+          "np_scalar": np.float32(0.5), "np_int": np.int64(3)}
+    meta = {"__author__": "vct gen_pth.py", "matching_heuristics": "True", "np_scalar": "0.5", "np_int": "3"}
+    f["d2_model_zoo_p2.pkl"] = (pk, "pickle2", "model.", meta)
+    f["d2_model_zoo_p4.pkl"] = (pk, "pickle4", "model.", meta)
+    return f
+
+
+def save(obj, how, path):
+    if how == "torch":
+        torch.save(obj, path)
+    elif how == "torch4":
+        torch.save(obj, path, pickle_protocol=4)
+    elif how == "deflate":  # the same checkpoint, every entry deflated (python zipfile, fixed times)
+        buf = io.BytesIO()
+        torch.save(obj, buf)
+        src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+        stem = os.path.splitext(os.path.basename(path))[0]
+        with zipfile.ZipFile(path, "w") as z:
+            for n in src.namelist():
+                zi = zipfile.ZipInfo(stem + "/" + n.split("/", 1)[1], date_time=(1980, 1, 1, 0, 0, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, src.read(n))
+        back = torch.load(path)  # torch itself reads the deflated file
+        assert back["iteration"] == obj["iteration"]
+    elif how.startswith("pickle"):
+        with open(path, "wb") as fh:
+            pickle.dump(obj, fh, protocol=int(how[-1]))
+    else:
+        raise ValueError(how)
+
+
+def conformance(tensors, meta):
+    if not os.path.exists(CONF_PTH):
+        raise SystemExit(f"gen_pth.py: {CONF_PTH} is missing (set VCT_CONFORMANCE_DIR)")
+    ck = torch.load(CONF_PTH, map_location="cpu")
+    sd = ck["model"]
+    keys = list(sd.keys())
+    meta["conf.keys"] = "\n".join(keys)
+    meta["conf.shapes"] = "\n".join(",".join(str(d) for d in sd[k].shape) for k in keys)
+    meta["conf.dtypes"] = "\n".join(DT[sd[k].dtype] for k in keys)
+    meta["conf.crc32"] = "\n".join(str(zlib.crc32(sd[k].contiguous().numpy().tobytes())) for k in keys)
+    meta["conf.iteration"] = str(ck["iteration"])
+    for k in keys[:3] + [keys[-1]]:  # values of a few; the CRCs cover every byte of all
+        tensors["conf:" + k] = sd[k].contiguous().clone()
+    print(f"conformance checkpoint: {len(keys)} tensors")
+
+
+def main():
+    torch.set_num_threads(1)
+    os.makedirs(OUT, exist_ok=True)
+    tensors, meta = {}, {}
+    for fname, (obj, how, prefix, extra) in fixtures().items():
+        path = os.path.join(OUT, fname)
+        save(obj, how, path)
+        if how.startswith("torch") or how == "deflate":
+            obj = torch.load(path)  # what the file holds
+        items = []
+        walk(obj, "", items)
+        names, dtypes, shapes = [], [], []
+        for name, x in items:
+            t, dname = ref_value(x)
+            tensors[f"{fname}:{name}"] = t
+            names.append(name)
+            dtypes.append(dname)
+            shapes.append(",".join(str(d) for d in x.shape))
+        meta["all." + fname] = "\n".join(names)
+        meta["dtypes." + fname] = "\n".join(dtypes)
+        meta["shapes." + fname] = "\n".join(shapes)
+        sd = obj if prefix == "" else obj["model"]
+        meta["sd." + fname] = "\n".join(k for k, v in sd.items() if isinstance(v, (torch.Tensor, np.ndarray)))
+        meta["sdprefix." + fname] = prefix
+        meta["meta." + fname] = "\n".join(f"{k}={v}" for k, v in extra.items())
+        print(f"{fname}: {len(names)} tensors, {os.path.getsize(path)} bytes")
+    meta["files"] = "\n".join(fixtures().keys())
+    conformance(tensors, meta)
+    write_ref("pth_fixtures", tensors, meta)
+
+
+if __name__ == "__main__":
+    main()
