@@ -1,6 +1,7 @@
 /* ag_ops.c: tape wrappers of the op kernels; see ag_ops.h. */
 #include "autograd/ag_ops.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ops/linear.h"
@@ -168,6 +169,42 @@ ag_var *ag_matmul(ag_tape *t, ag_var *a, ag_var *b, int trans_a, int trans_b) {
     if (n) {
         int64_t v[8] = {Bt, M, K, N, trans_a, trans_b, d.bcastA, d.bcastB};
         memcpy(n->iarg, v, sizeof v);
+    }
+    return y;
+}
+
+/* ---- L2 normalisation over the last dim ---- */
+static vct_status l2n_bw(ag_node *n, arena *scratch, vct_error *err) {
+    /* y = x / r, r = ||x||: dx = (dy - y * <dy, y>) / r */
+    int64_t N = n->iarg[0], C = n->iarg[1];
+    const float *y = n->out->data, *dy = n->out->grad, *r = n->saved[0];
+    float *dx = n->in[0]->grad;
+    for (int64_t i = 0; i < N; i++) {
+        double dot = 0;
+        for (int64_t c = 0; c < C; c++) dot += (double)dy[i * C + c] * y[i * C + c];
+        for (int64_t c = 0; c < C; c++) dx[i * C + c] += (float)((dy[i * C + c] - y[i * C + c] * dot) / r[i]);
+    }
+    return VCT_STATUS_OK;
+}
+
+ag_var *ag_l2normalize(ag_tape *t, ag_var *x) {
+    if (!x || t->status != VCT_STATUS_OK) return NULL;
+    int64_t C = x->ndim ? x->shape[x->ndim - 1] : 1, N = rows_of(x);
+    ag_var *y = ag_new(t, x->ndim, x->shape);
+    float *r = arena_alloc(t->mem, (size_t)N * sizeof(float));
+    if (!y || !r) return y ? ag_fail(t, VCT_STATUS_NO_MEMORY, "l2normalize: arena full") : NULL;
+    for (int64_t i = 0; i < N; i++) {
+        /* torch: x.norm(dim=-1, keepdim=True) in float, then x / norm */
+        double s = 0;
+        for (int64_t c = 0; c < C; c++) s += (double)x->data[i * C + c] * x->data[i * C + c];
+        r[i] = (float)sqrt(s);
+        for (int64_t c = 0; c < C; c++) y->data[i * C + c] = x->data[i * C + c] / r[i];
+    }
+    ag_node *n = ag_record(t, "l2normalize", l2n_bw, y, &x, 1);
+    if (n) {
+        n->saved[0] = r;
+        n->iarg[0] = N;
+        n->iarg[1] = C;
     }
     return y;
 }

@@ -28,3 +28,7 @@ ag_var *ag_softmax(ag_tape *t, ag_var *x);
 /* batched matmul: a [Bt|1, M, K] (or [.., K, M] with trans_a), b [Bt|1, K, N]
  * (or [.., N, K] with trans_b); 2-d operands are batch 1. Out [Bt, M, N]. */
 ag_var *ag_matmul(ag_tape *t, ag_var *a, ag_var *b, int trans_a, int trans_b);
+
+/* x / ||x||_2 over the last dim, with no eps (the official prototype-audio
+ * code divides by the norm itself; model.md §4 item 15) */
+ag_var *ag_l2normalize(ag_tape *t, ag_var *x);
