@@ -1,9 +1,10 @@
-/* conform_stages.c: the stage table of `vct conform`; see conform_stages.h. */
+/* conform_stages.c: the stage table of `vct conform`; see conform_stages.h.
+ * Stages run in this order; a later stage reads what earlier ones dumped. */
 #include "conform_stages.h"
 
-/* No model module has landed yet; the table grows as they do. A sentinel keeps
- * the array non-empty (C11 forbids empty initialisers). */
+vct_status conform_audio_front_end(const conform_case *c, tensor_dict *dump, vct_error *err);
+
 const conform_stage conform_stages[] = {
-    {NULL, NULL, NULL},
+    {"audio.front_end", "audio_log_mel", conform_audio_front_end},
 };
-const int conform_stage_count = 0;
+const int conform_stage_count = (int)(sizeof conform_stages / sizeof conform_stages[0]);
