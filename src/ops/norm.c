@@ -13,7 +13,6 @@
 #include <math.h>
 #include <stddef.h>
 
-
 #define NORM_COL_BLOCK 64 /* columns per thread task in the weight-gradient loops */
 
 static vct_status check_eps(float eps, vct_error *err) {
@@ -128,7 +127,7 @@ static vct_status groupnorm_check(const char *fn, int64_t N, int64_t C, int64_t 
                                   vct_error *err) {
     if (N < 0 || C < 1 || HW < 1 || G < 1 || C % G != 0)
         return vct_fail(err, VCT_STATUS_SHAPE,
-                        "%s: bad shape [N %lld, C %lld, HW %lld] with %lld groups (G must divide C)",
+                        "%s: bad shape [N %lld, C %lld, HW %lld], %lld groups (G must divide C)",
                         fn, (long long)N, (long long)C, (long long)HW, (long long)G);
     return VCT_STATUS_OK;
 }
@@ -231,10 +230,9 @@ static vct_status frozen_bn_check(const char *fn, int64_t N, int64_t C, int64_t 
     return check_eps(eps, err);
 }
 
-vct_status frozen_bn_forward(float *out, const float *inp, const float *weight,
-                             const float *bias, const float *running_mean,
-                             const float *running_var, int64_t N, int64_t C, int64_t HW,
-                             float eps, vct_error *err) {
+vct_status frozen_bn_forward(float *out, const float *inp, const float *weight, const float *bias,
+                             const float *running_mean, const float *running_var, int64_t N,
+                             int64_t C, int64_t HW, float eps, vct_error *err) {
     if (!out || !inp || !weight || !bias || !running_mean || !running_var)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "frozen_bn_forward: NULL buffer");
     VCT_TRY(frozen_bn_check("frozen_bn_forward", N, C, HW, eps, err));
@@ -251,8 +249,8 @@ vct_status frozen_bn_forward(float *out, const float *inp, const float *weight,
 }
 
 vct_status frozen_bn_backward(float *dinp, const float *dout, const float *weight,
-                              const float *running_var, int64_t N, int64_t C, int64_t HW,
-                              float eps, vct_error *err) {
+                              const float *running_var, int64_t N, int64_t C, int64_t HW, float eps,
+                              vct_error *err) {
     if (!dout || !weight || !running_var)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "frozen_bn_backward: NULL buffer");
     VCT_TRY(frozen_bn_check("frozen_bn_backward", N, C, HW, eps, err));

@@ -58,13 +58,12 @@ vct_status groupnorm_backward(float *dinp, float *dweight, float *dbias, const f
 
 /* out: [N, C, HW]; inp: [N, C, HW]; weight, bias, running_mean, running_var: [C].
  * eps: detectron2's default 1e-5. out may alias inp. */
-vct_status frozen_bn_forward(float *out, const float *inp, const float *weight,
-                             const float *bias, const float *running_mean,
-                             const float *running_var, int64_t N, int64_t C, int64_t HW,
-                             float eps, vct_error *err);
+vct_status frozen_bn_forward(float *out, const float *inp, const float *weight, const float *bias,
+                             const float *running_mean, const float *running_var, int64_t N,
+                             int64_t C, int64_t HW, float eps, vct_error *err);
 /* dinp: [N, C, HW] (+=); dout: [N, C, HW]. No parameter gradients (frozen). */
 vct_status frozen_bn_backward(float *dinp, const float *dout, const float *weight,
-                              const float *running_var, int64_t N, int64_t C, int64_t HW,
-                              float eps, vct_error *err);
+                              const float *running_var, int64_t N, int64_t C, int64_t HW, float eps,
+                              vct_error *err);
 
 #endif

@@ -39,8 +39,8 @@ vct_status softmax_forward(float *out, const float *inp, int64_t N, int64_t C, v
     return VCT_STATUS_OK;
 }
 
-vct_status softmax_backward(float *dinp, const float *dout, const float *out, int64_t N,
-                            int64_t C, vct_error *err) {
+vct_status softmax_backward(float *dinp, const float *dout, const float *out, int64_t N, int64_t C,
+                            vct_error *err) {
     VCT_TRY(check("softmax_backward", dout, out, N, C, err));
     if (!dinp) return VCT_STATUS_OK;
 #pragma omp parallel for schedule(static)
@@ -54,8 +54,7 @@ vct_status softmax_backward(float *dinp, const float *dout, const float *out, in
     return VCT_STATUS_OK;
 }
 
-vct_status log_softmax_forward(float *out, const float *inp, int64_t N, int64_t C,
-                               vct_error *err) {
+vct_status log_softmax_forward(float *out, const float *inp, int64_t N, int64_t C, vct_error *err) {
     VCT_TRY(check("log_softmax_forward", out, inp, N, C, err));
 #pragma omp parallel for schedule(static)
     for (int64_t n = 0; n < N; n++) {

@@ -29,12 +29,11 @@
 /* out: [N, C]; inp: [N, C] */
 vct_status softmax_forward(float *out, const float *inp, int64_t N, int64_t C, vct_error *err);
 /* dinp: [N, C] (+=); dout: [N, C]; out: [N, C] from softmax_forward */
-vct_status softmax_backward(float *dinp, const float *dout, const float *out, int64_t N,
-                            int64_t C, vct_error *err);
+vct_status softmax_backward(float *dinp, const float *dout, const float *out, int64_t N, int64_t C,
+                            vct_error *err);
 
 /* out: [N, C] log-probabilities; inp: [N, C] */
-vct_status log_softmax_forward(float *out, const float *inp, int64_t N, int64_t C,
-                               vct_error *err);
+vct_status log_softmax_forward(float *out, const float *inp, int64_t N, int64_t C, vct_error *err);
 /* dinp: [N, C] (+=); dout: [N, C]; out: [N, C] from log_softmax_forward */
 vct_status log_softmax_backward(float *dinp, const float *dout, const float *out, int64_t N,
                                 int64_t C, vct_error *err);

@@ -52,8 +52,8 @@ static int relu_kink(void *p, int64_t i, double eps) {
 }
 
 /* bwd_uses_out: relu/sigmoid take the forward output, gelu the input */
-static void run(const char *op, fwd_fn fwd, bwd_fn bwd, int bwd_uses_out, double atol,
-                double rtol, tl_kink_fn kink) {
+static void run(const char *op, fwd_fn fwd, bwd_fn bwd, int bwd_uses_out, double atol, double rtol,
+                tl_kink_fn kink) {
     int64_t n = 0;
     const float *x = tl_ref_f32(&R, "x", &n);
     if (!x) return;
@@ -120,10 +120,10 @@ static void sigmoid_half(void) {
         }
         if (sigmoid_f32(x[i]) != y[i]) bad++;
     }
-    tl_expect(bad == 0, "sigmoid rounds to exactly 0.5 where torch does",
-              "%lld of %lld disagree", (long long)bad, (long long)n);
-    tl_expect(neg_halves > 100, "sweep covers negative x with sigmoid 0.5",
-              "only %lld such points", (long long)neg_halves);
+    tl_expect(bad == 0, "sigmoid rounds to exactly 0.5 where torch does", "%lld of %lld disagree",
+              (long long)bad, (long long)n);
+    tl_expect(neg_halves > 100, "sweep covers negative x with sigmoid 0.5", "only %lld such points",
+              (long long)neg_halves);
     tl_check_close("tiny.sigmoid", y, ref, n, 0, 1e-7);
     free(y);
 }

@@ -124,7 +124,8 @@ static void run(const char *cs, const char *op, fwd_fn fwd, bwd_fn bwd, int fd) 
         sm_ctx c = {fwd, dup(x, n), zeros(n), dout_fd, N, C};
         tl_fd_opts o = tl_fd_default();
         o.kink = sm_kink;
-        o.eps = 1e-2; /* a row moves all its outputs: float noise of the loss needs the wider step */
+        /* a row moves all its outputs: float noise of the loss needs the wider step */
+        o.eps = 1e-2;
         o.precise = 1;
         o.samples = 128;
         o.min_used = 40;
