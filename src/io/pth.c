@@ -302,6 +302,8 @@ static vct_status choose_state_dict(reader *r, tensor_dict *out) {
     else if (dict_has_tensor(pickle_dict_get(root, "model"), 0)) sd = pickle_dict_get(root, "model");
     else if (dict_has_tensor(pickle_dict_get(root, "state_dict"), 0))
         sd = pickle_dict_get(root, "state_dict");
+    else if (dict_has_tensor(pickle_dict_get(root, "blobs"), 0)) /* Detectron (Caffe2) .pkl */
+        sd = pickle_dict_get(root, "blobs");
     if (!sd) {
         char keys[512] = "";
         size_t k = 0;
@@ -312,7 +314,7 @@ static vct_status choose_state_dict(reader *r, tensor_dict *out) {
         }
         return vct_fail(r->err, VCT_STATUS_FORMAT,
                         "%s: no state_dict: the top-level dict {%s} is not a dict of tensors and "
-                        "has no 'model' or 'state_dict' dict of tensors",
+                        "has no 'model', 'state_dict' or 'blobs' dict of tensors",
                         r->path, keys);
     }
     for (int64_t i = 0; i + 1 < sd->u.seq.n; i += 2) {

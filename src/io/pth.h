@@ -21,7 +21,8 @@
 
 /* The model weights. The state_dict is the top-level dict if its values are
  * all tensors, else its "model" (detectron2) or "state_dict" entry. Keys as in
- * the file, in file order; entries that are not tensors are skipped. Scalars
+ * the file, in file order; entries that are not tensors are skipped. (A
+ * Detectron/Caffe2 .pkl's "blobs" dict is taken like "model".) Scalars
  * (int, float, bool, str) at the top level, e.g. "iteration", become metadata.
  * out is initialised by the call and freed on failure. */
 vct_status pth_read_state_dict(const char *path, tensor_dict *out, vct_error *err);

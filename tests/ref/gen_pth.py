@@ -185,7 +185,37 @@ def fixtures():
     meta = {"__author__": "vct gen_pth.py", "matching_heuristics": "True", "np_scalar": "0.5", "np_int": "3"}
     f["d2_model_zoo_p2.pkl"] = (pk, "pickle2", "model.", meta)
     f["d2_model_zoo_p4.pkl"] = (pk, "pickle4", "model.", meta)
+    # as Python 2 wrote the old model-zoo files: str keys and array data as BINSTRING
+    blobs = collections.OrderedDict([
+        ("conv1_w", rs.randn(2, 3, 1, 1).astype(np.float32)),
+        ("res_conv1_bn_s", rs.randn(2).astype(np.float32)),
+        ("pred_b", rs.randn(3).astype(np.float64)),
+    ])
+    f["detectron_py2_style.pkl"] = ({"blobs": blobs, "__author__": "vct"}, "py2", "blobs.",
+                                    {"__author__": "vct"})
     return f
+
+
+def py2_pickle(obj):
+    """Hand-assembled protocol-2 pickle of {'blobs': {name: ndarray}, '__author__': str}
+    with Python 2 str (SHORT_BINSTRING / BINSTRING) as Python 2's cPickle wrote it."""
+    import struct
+
+    def s(b):
+        b = b.encode() if isinstance(b, str) else b
+        return (b"U" + bytes([len(b)]) + b) if len(b) < 256 else (b"T" + struct.pack("<i", len(b)) + b)
+
+    def arr(a):
+        descr = a.dtype.str[1:]
+        return (b"cnumpy.core.multiarray\n_reconstruct\n(cnumpy\nndarray\nK\x00\x85" + s("b") + b"tR" +
+                b"(K\x01(" + b"".join(b"K" + bytes([d]) for d in a.shape) + b"t" +
+                b"cnumpy\ndtype\n(" + s(descr) + b"K\x00K\x01tR" +
+                b"(K\x03" + s("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb" +
+                b"\x89" + s(a.tobytes()) + b"tb")
+
+    body = b"".join(s(k) + arr(v) for k, v in obj["blobs"].items())
+    return (b"\x80\x02}(" + s("blobs") + b"}(" + body + b"u" + s("__author__") + s(obj["__author__"]) +
+            b"u.")
 
 
 def save(obj, how, path):
@@ -205,6 +235,13 @@ def save(obj, how, path):
                 z.writestr(zi, src.read(n))
         back = torch.load(path)  # torch itself reads the deflated file
         assert back["iteration"] == obj["iteration"]
+    elif how == "py2":
+        with open(path, "wb") as fh:
+            fh.write(py2_pickle(obj))
+        with open(path, "rb") as fh:  # Python reads it as detectron2 does, to the same values
+            back = pickle.load(fh, encoding="latin1")
+        for k, v in obj["blobs"].items():
+            assert back["blobs"][k].dtype == v.dtype and np.array_equal(back["blobs"][k], v), k
     elif how.startswith("pickle"):
         with open(path, "wb") as fh:
             pickle.dump(obj, fh, protocol=int(how[-1]))
@@ -249,7 +286,7 @@ def main():
         meta["all." + fname] = "\n".join(names)
         meta["dtypes." + fname] = "\n".join(dtypes)
         meta["shapes." + fname] = "\n".join(shapes)
-        sd = obj if prefix == "" else obj["model"]
+        sd = obj if prefix == "" else obj[prefix[:-1]]
         meta["sd." + fname] = "\n".join(k for k, v in sd.items() if isinstance(v, (torch.Tensor, np.ndarray)))
         meta["sdprefix." + fname] = prefix
         meta["meta." + fname] = "\n".join(f"{k}={v}" for k, v in extra.items())
