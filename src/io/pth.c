@@ -432,17 +432,21 @@ static vct_status load_slot(reader *r, slot *sl, const char *tname) {
     return VCT_STATUS_OK;
 }
 
+static int is_contiguous(int nd, const int64_t *size, const int64_t *stride) {
+    int64_t expect = 1;
+    for (int i = nd - 1; i >= 0; i--) {
+        if (size[i] != 1 && stride[i] != expect) return 0;
+        expect *= size[i];
+    }
+    return 1;
+}
+
 /* copy a strided view (element strides, offset) into a C-contiguous buffer */
 static void gather(unsigned char *dst, const unsigned char *src, size_t es, int nd,
                    const int64_t *size, const int64_t *stride, int64_t offset) {
-    int64_t numel = shape_numel(nd, size), expect = 1;
+    int64_t numel = shape_numel(nd, size);
     if (numel == 0) return;
-    int contig = 1;
-    for (int i = nd - 1; i >= 0; i--) {
-        if (size[i] != 1 && stride[i] != expect) contig = 0;
-        expect *= size[i];
-    }
-    if (contig) {
+    if (is_contiguous(nd, size, stride)) {
         memcpy(dst, src + (size_t)offset * es, (size_t)numel * es);
         return;
     }
@@ -521,13 +525,21 @@ static vct_status materialise(reader *r, tensor_dict *out, const pending *it) {
                         "materialised for this file (excessive size)",
                         r->path, it->name, nbytes, (unsigned long long)r->budget);
     if (sl && !sl->data) VCT_TRY(load_slot(r, sl, it->name));
-    src = sl ? sl->data : v->u.nd.data;
-    void *buf = malloc(nbytes ? nbytes : 1);
-    if (!buf) return oom(r);
-    gather(buf, src, dtype_size(dt), nd, size, stride, offset);
-    if (sl && --sl->refs == 0) {
-        free(sl->data);
+    void *buf;
+    if (sl && sl->refs == 1 && numel > 0 && numel == sl->numel && offset == 0 &&
+        is_contiguous(nd, size, stride)) {
+        buf = sl->data; /* the last user of the whole storage: take it, no copy */
         sl->data = NULL;
+        sl->refs = 0;
+    } else {
+        src = sl ? sl->data : v->u.nd.data;
+        buf = malloc(nbytes ? nbytes : 1);
+        if (!buf) return oom(r);
+        gather(buf, src, dtype_size(dt), nd, size, stride, offset);
+        if (sl && --sl->refs == 0) {
+            free(sl->data);
+            sl->data = NULL;
+        }
     }
     vct_status st = tensor_dict_add_owned(out, it->name, dt, nd, size, buf, r->err);
     if (st != VCT_STATUS_OK) return vct_error_wrap(r->err, "%s", r->path);
