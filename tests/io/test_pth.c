@@ -673,6 +673,20 @@ static void test_robustness(void) {
     }
     fuzz_reader("d2_adamw.pth", tmpdir);
     fuzz_reader("views.pth", tmpdir);
+    /* the legacy (pre-1.6) format is named as such, not called garbage */
+    char legacy[600];
+    snprintf(legacy, sizeof legacy, "%s/legacy.pth", tmpdir);
+    static const unsigned char magic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9,
+                                          0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e, 0x80, 0x02, 0x4d};
+    FILE *f = fopen(legacy, "wb");
+    fwrite(magic, 1, sizeof magic, f);
+    fclose(f);
+    tensor_dict d;
+    vct_error err2 = {0};
+    vct_status st = pth_read_state_dict(legacy, &d, &err2);
+    tl_expect(st == VCT_STATUS_UNSUPPORTED && strstr(err2.msg, "legacy") && strstr(err2.msg, legacy),
+              "legacy torch format", "status %s: %s", vct_status_name(st), err2.msg);
+    unlink(legacy);
     rmdir(tmpdir);
 }
 
