@@ -5,5 +5,6 @@
 
 int cmd_inspect(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 #endif
