@@ -2,6 +2,7 @@
  * the reference. */
 #include "ops/conv2d.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/omp.h"
@@ -47,11 +48,26 @@ static int is_direct(const conv2d_dims *d) {
            d->pad_w == 0;
 }
 
+/* the most bytes a column tile may take (process-global; tests lower it) */
+static _Atomic size_t g_col_limit = CONV2D_COL_LIMIT_DEFAULT;
+
+void conv2d_set_col_limit(size_t bytes) {
+    g_col_limit = bytes ? bytes : CONV2D_COL_LIMIT_DEFAULT;
+}
+
+/* output rows per column tile: as many as fit the limit, at least one */
+static int64_t tile_rows(const conv2d_dims *d, int64_t OH, int64_t OW) {
+    if (is_direct(d)) return OH;
+    const int64_t per_row = d->C / d->groups * d->KH * d->KW * OW * (int64_t)sizeof(float);
+    int64_t t = (int64_t)(g_col_limit / (size_t)per_row);
+    return t < 1 ? 1 : t > OH ? OH : t;
+}
+
 size_t conv2d_scratch_bytes(const conv2d_dims *d) {
     int64_t OH, OW;
     if (conv2d_out_size(d, &OH, &OW, NULL) != VCT_STATUS_OK || is_direct(d)) return 0;
     int64_t Kg = d->C / d->groups * d->KH * d->KW;
-    return (size_t)(Kg * OH * OW) * sizeof(float) + 64; /* + arena alignment */
+    return (size_t)(Kg * tile_rows(d, OH, OW) * OW) * sizeof(float) + 64; /* + alignment */
 }
 
 /* ceil(a / b) for b > 0, and 0 for a <= 0 */
@@ -67,21 +83,21 @@ static void valid_cols(const conv2d_dims *d, int64_t kw, int64_t OW, int64_t *lo
     *hi = h;
 }
 
-/* col [Cg*KH*KW, OH*OW] from img [Cg, H, W] */
-static void im2col(float *col, const float *img, const conv2d_dims *d, int64_t Cg, int64_t OH,
-                   int64_t OW) {
-    const int64_t H = d->H, W = d->W, KH = d->KH, KW = d->KW, P = OH * OW;
+/* col [Cg*KH*KW, (oh1-oh0)*OW] from img [Cg, H, W], output rows [oh0, oh1) */
+static void im2col(float *col, const float *img, const conv2d_dims *d, int64_t Cg, int64_t oh0,
+                   int64_t oh1, int64_t OW) {
+    const int64_t H = d->H, W = d->W, KH = d->KH, KW = d->KW, Pt = (oh1 - oh0) * OW;
     const int64_t R = Cg * KH * KW;
-#pragma omp parallel for schedule(static) if (R * P > PAR_MIN && !threads_in_parallel())
+#pragma omp parallel for schedule(static) if (R * Pt > PAR_MIN && !threads_in_parallel())
     for (int64_t r = 0; r < R; r++) {
         const int64_t c = r / (KH * KW), kh = (r / KW) % KH, kw = r % KW;
         const float *src = img + c * H * W;
-        float *dst = col + r * P;
+        float *dst = col + r * Pt;
         int64_t lo, hi;
         valid_cols(d, kw, OW, &lo, &hi);
         const int64_t off = kw * d->dil_w - d->pad_w;
-        for (int64_t oh = 0; oh < OH; oh++) {
-            float *drow = dst + oh * OW;
+        for (int64_t oh = oh0; oh < oh1; oh++) {
+            float *drow = dst + (oh - oh0) * OW;
             const int64_t ih = oh * d->stride_h - d->pad_h + kh * d->dil_h;
             if (ih < 0 || ih >= H || lo == hi) {
                 memset(drow, 0, (size_t)OW * sizeof(float));
@@ -98,24 +114,24 @@ static void im2col(float *col, const float *img, const conv2d_dims *d, int64_t C
     }
 }
 
-/* dimg [Cg, H, W] += col2im(dcol [Cg*KH*KW, OH*OW]); split by channel (no races) */
+/* dimg [Cg, H, W] += col2im(dcol [Cg*KH*KW, (oh1-oh0)*OW]); split by channel (no races) */
 static void col2im_add(float *dimg, const float *dcol, const conv2d_dims *d, int64_t Cg,
-                       int64_t OH, int64_t OW) {
-    const int64_t H = d->H, W = d->W, KH = d->KH, KW = d->KW, P = OH * OW;
-#pragma omp parallel for schedule(static) if (Cg * KH * KW * P > PAR_MIN && !threads_in_parallel())
+                       int64_t oh0, int64_t oh1, int64_t OW) {
+    const int64_t H = d->H, W = d->W, KH = d->KH, KW = d->KW, Pt = (oh1 - oh0) * OW;
+#pragma omp parallel for schedule(static) if (Cg * KH * KW * Pt > PAR_MIN && !threads_in_parallel())
     for (int64_t c = 0; c < Cg; c++) {
         float *plane = dimg + c * H * W;
         for (int64_t kh = 0; kh < KH; kh++)
             for (int64_t kw = 0; kw < KW; kw++) {
-                const float *src = dcol + ((c * KH + kh) * KW + kw) * P;
+                const float *src = dcol + ((c * KH + kh) * KW + kw) * Pt;
                 int64_t lo, hi;
                 valid_cols(d, kw, OW, &lo, &hi);
                 const int64_t off = kw * d->dil_w - d->pad_w;
-                for (int64_t oh = 0; oh < OH; oh++) {
+                for (int64_t oh = oh0; oh < oh1; oh++) {
                     const int64_t ih = oh * d->stride_h - d->pad_h + kh * d->dil_h;
                     if (ih < 0 || ih >= H) continue;
                     float *prow = plane + ih * W;
-                    const float *srow = src + oh * OW;
+                    const float *srow = src + (oh - oh0) * OW;
                     for (int64_t ow = lo; ow < hi; ow++) prow[ow * d->stride_w + off] += srow[ow];
                 }
             }
@@ -151,6 +167,7 @@ vct_status conv2d_forward(float *out, const float *inp, const float *weight, con
     const int64_t B = d->B, C = d->C, H = d->H, W = d->W, OC = d->OC, G = d->groups;
     const int64_t Cg = C / G, OCg = OC / G, Kg = Cg * d->KH * d->KW, P = OH * OW;
     const int direct = is_direct(d);
+    const int64_t TR = tile_rows(d, OH, OW);
     size_t mark = scratch ? arena_mark(scratch) : 0;
     float *col;
     vct_status st = scratch_cols(scratch, d, &col, err);
@@ -163,18 +180,20 @@ vct_status conv2d_forward(float *out, const float *inp, const float *weight, con
         }
     }
     for (int64_t b = 0; b < B; b++)
-        for (int64_t g = 0; g < G; g++) {
-            const float *img = inp + (b * C + g * Cg) * H * W;
-            const float *cols = img;
-            if (!direct) {
-                im2col(col, img, d, Cg, OH, OW);
-                cols = col;
+        for (int64_t g = 0; g < G; g++)
+            for (int64_t oh0 = 0; oh0 < OH; oh0 += TR) {
+                const int64_t oh1 = oh0 + TR < OH ? oh0 + TR : OH, Pt = (oh1 - oh0) * OW;
+                const float *img = inp + (b * C + g * Cg) * H * W;
+                const float *cols = img;
+                if (!direct) {
+                    im2col(col, img, d, Cg, oh0, oh1, OW);
+                    cols = col;
+                }
+                /* out[b, g*OCg.., oh0*OW..] (+)= weight[g] [OCg, Kg] @ cols [Kg, Pt] */
+                st = gemm(0, 0, OCg, Pt, Kg, 1.0f, weight + g * OCg * Kg, Kg, cols, Pt,
+                          bias ? 1.0f : 0.0f, out + (b * OC + g * OCg) * P + oh0 * OW, P, err);
+                if (st != VCT_STATUS_OK) goto fail;
             }
-            /* out[b, g*OCg.., P] (+)= weight[g] [OCg, Kg] @ cols [Kg, P] */
-            st = gemm(0, 0, OCg, P, Kg, 1.0f, weight + g * OCg * Kg, Kg, cols, P,
-                      bias ? 1.0f : 0.0f, out + (b * OC + g * OCg) * P, P, err);
-            if (st != VCT_STATUS_OK) goto fail;
-        }
     if (scratch) arena_rewind(scratch, mark);
     return VCT_STATUS_OK;
 fail:
@@ -193,6 +212,7 @@ vct_status conv2d_backward(float *dinp, float *dweight, float *dbias, const floa
     const int64_t B = d->B, C = d->C, H = d->H, W = d->W, OC = d->OC, G = d->groups;
     const int64_t Cg = C / G, OCg = OC / G, Kg = Cg * d->KH * d->KW, P = OH * OW;
     const int direct = is_direct(d);
+    const int64_t TR = tile_rows(d, OH, OW);
     size_t mark = scratch ? arena_mark(scratch) : 0;
     float *col = NULL;
     vct_status st = VCT_STATUS_OK;
@@ -212,30 +232,32 @@ vct_status conv2d_backward(float *dinp, float *dweight, float *dbias, const floa
     st = scratch_cols(scratch, d, &col, err);
     if (st != VCT_STATUS_OK) goto fail;
     for (int64_t b = 0; b < B; b++)
-        for (int64_t g = 0; g < G; g++) {
-            const float *gout = dout + (b * OC + g * OCg) * P; /* [OCg, P] */
-            const float *wg = weight ? weight + g * OCg * Kg : NULL;
-            if (dweight) {
-                const float *img = inp + (b * C + g * Cg) * H * W, *cols = img;
-                if (!direct) {
-                    im2col(col, img, d, Cg, OH, OW);
-                    cols = col;
+        for (int64_t g = 0; g < G; g++)
+            for (int64_t oh0 = 0; oh0 < OH; oh0 += TR) {
+                const int64_t oh1 = oh0 + TR < OH ? oh0 + TR : OH, Pt = (oh1 - oh0) * OW;
+                /* dout[b, g*OCg.., oh0*OW..]: [OCg, Pt] with row stride P */
+                const float *gout = dout + (b * OC + g * OCg) * P + oh0 * OW;
+                if (dweight) {
+                    const float *img = inp + (b * C + g * Cg) * H * W, *cols = img;
+                    if (!direct) {
+                        im2col(col, img, d, Cg, oh0, oh1, OW);
+                        cols = col;
+                    }
+                    /* dweight[g] [OCg, Kg] += dout [OCg, Pt] @ cols^T [Pt, Kg] */
+                    st = gemm(0, 1, OCg, Kg, Pt, 1.0f, gout, P, cols, Pt, 1.0f,
+                              dweight + g * OCg * Kg, Kg, err);
+                    if (st != VCT_STATUS_OK) goto fail;
                 }
-                /* dweight[g] [OCg, Kg] += dout [OCg, P] @ cols^T [P, Kg] */
-                st = gemm(0, 1, OCg, Kg, P, 1.0f, gout, P, cols, P, 1.0f, dweight + g * OCg * Kg,
-                          Kg, err);
-                if (st != VCT_STATUS_OK) goto fail;
+                if (dinp) {
+                    float *dimg = dinp + (b * C + g * Cg) * H * W;
+                    /* dcols [Kg, Pt] = weight[g]^T [Kg, OCg] @ dout [OCg, Pt], then col2im
+                     * (+=); the direct case accumulates into dinp in the GEMM itself */
+                    st = gemm(1, 0, Kg, Pt, OCg, 1.0f, weight + g * OCg * Kg, Kg, gout, P,
+                              direct ? 1.0f : 0.0f, direct ? dimg : col, Pt, err);
+                    if (st != VCT_STATUS_OK) goto fail;
+                    if (!direct) col2im_add(dimg, col, d, Cg, oh0, oh1, OW);
+                }
             }
-            if (dinp) {
-                float *dimg = dinp + (b * C + g * Cg) * H * W;
-                /* dcols [Kg, P] = weight[g]^T [Kg, OCg] @ dout [OCg, P], then col2im (+=);
-                 * the direct case accumulates into dinp in the GEMM itself */
-                st = gemm(1, 0, Kg, P, OCg, 1.0f, wg, Kg, gout, P, direct ? 1.0f : 0.0f,
-                          direct ? dimg : col, P, err);
-                if (st != VCT_STATUS_OK) goto fail;
-                if (!direct) col2im_add(dimg, col, d, Cg, OH, OW);
-            }
-        }
     if (scratch) arena_rewind(scratch, mark);
     return VCT_STATUS_OK;
 fail:

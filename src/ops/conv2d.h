@@ -5,10 +5,11 @@
  *        weight[o, c - g*Cg, kh, kw] * inp[b, c, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw]
  *   (taps outside the input are zero), OH = (H + 2ph - dh*(KH-1) - 1) / sh + 1.
  *
- * Implementation: per image and group, im2col into a [Cg*KH*KW, OH*OW] scratch matrix
- * and one GEMM (ops/gemm.h, current backend, library-threaded) per image; a 1x1 conv with
- * stride 1 and no padding uses the input directly (no scratch). The naive direct loops
- * below are the reference the tests compare with.
+ * Implementation: per image, group and tile of output rows, im2col into a
+ * [Cg*KH*KW, rows*OW] scratch matrix and one GEMM (ops/gemm.h, current backend,
+ * library-threaded); the tile is as many rows as fit conv2d_set_col_limit() (16 MiB by
+ * default). A 1x1 conv with stride 1 and no padding uses the input directly (no scratch).
+ * The naive direct loops below are the reference the tests compare with.
  *
  * Forward writes out and saves nothing (backward recomputes the columns). Backward
  * ACCUMULATES (+=) into dinp, dweight, dbias; each may be NULL. dweight sums over images
@@ -37,8 +38,15 @@ typedef struct conv2d_dims {
 vct_status conv2d_out_size(const conv2d_dims *d, int64_t *OH, int64_t *OW, vct_error *err);
 
 /* Scratch bytes conv2d_forward / conv2d_backward take from the arena (rewound before
- * they return); 0 for the direct 1x1 case. d must be valid. */
+ * they return): one column tile of [Cg*KH*KW, rows*OW] floats, with as many output rows
+ * as fit the column limit (at least one); 0 for the direct 1x1 case. d must be valid. */
 size_t conv2d_scratch_bytes(const conv2d_dims *d);
+
+/* The column limit in bytes (default 16 MiB; 0 restores it). Process-global: set it at
+ * start-up, not while convolutions run. Smaller tiles cost GEMM efficiency, larger ones
+ * memory (a 3x3 256-channel conv at 96x96 needs 85 MB untiled). */
+#define CONV2D_COL_LIMIT_DEFAULT ((size_t)16 << 20)
+void conv2d_set_col_limit(size_t bytes);
 
 /* out    [B, OC, OH, OW]   written
  * inp    [B, C, H, W]

@@ -23,8 +23,10 @@ src/ops/matmul.c|return gemm(1, 0, N, K, Bt * M, 1.0f, dout,|return gemm(1, 0, N
 src/ops/conv2d.c|const int64_t ih = oh * d->stride_h - d->pad_h + kh * d->dil_h;|const int64_t ih = oh * d->stride_h - d->pad_h + kh;|build/tests/ops/test_conv2d
 src/ops/conv2d.c|h = ceil_pos(d->W - off, d->stride_w);|h = ceil_pos(d->W - off + 1, d->stride_w);|build/tests/ops/test_conv2d
 src/ops/conv2d.c|prow[ow * d->stride_w + off] += srow[ow];|prow[ow * d->stride_w + off] = srow[ow];|build/tests/ops/test_conv2d
-src/ops/conv2d.c|bias ? 1.0f : 0.0f, out + (b * OC + g * OCg) * P, P, err);|0.0f, out + (b * OC + g * OCg) * P, P, err);|build/tests/ops/test_conv2d
+src/ops/conv2d.c|bias ? 1.0f : 0.0f, out + (b * OC + g * OCg) * P + oh0 * OW, P, err);|0.0f, out + (b * OC + g * OCg) * P + oh0 * OW, P, err);|build/tests/ops/test_conv2d
+src/ops/conv2d.c|out + (b * OC + g * OCg) * P + oh0 * OW, P, err);|out + (b * OC + g * OCg) * P, P, err);|build/tests/ops/test_conv2d
+src/ops/conv2d.c|const float *gout = dout + (b * OC + g * OCg) * P + oh0 * OW;|const float *gout = dout + (b * OC + g * OCg) * P;|build/tests/ops/test_conv2d
 src/ops/conv2d.c|dbias[o] += (float)s;|dbias[o] = (float)s;|build/tests/ops/test_conv2d
-src/ops/conv2d.c|gout, P, cols, P, 1.0f, dweight + g * OCg * Kg,|gout, P, cols, P, 0.0f, dweight + g * OCg * Kg,|build/tests/ops/test_conv2d
+src/ops/conv2d.c|gemm(0, 1, OCg, Kg, Pt, 1.0f, gout, P, cols, Pt, 1.0f,|gemm(0, 1, OCg, Kg, Pt, 1.0f, gout, P, cols, Pt, 0.0f,|build/tests/ops/test_conv2d
 src/ops/conv2d.c|d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 &&|d->pad_h == 0 &&|build/tests/ops/test_conv2d
 src/ops/conv2d.c|int64_t t = i + pad - k * dil;|int64_t t = i + pad - k;|build/tests/ops/test_conv2d

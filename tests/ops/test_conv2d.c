@@ -2,7 +2,7 @@
  * reference kernels against torch 1.13 autograd (tests/ref/gen_conv2d.py), on every GEMM
  * backend; finite differences of dx, dw, db in C; 60 random small configurations
  * (kernel, stride, padding, dilation, groups) of the im2col path against the naive
- * kernels; argument errors.
+ * kernels; the same with column tiles of 1 and of a few output rows; argument errors.
  * Tolerance: atol 1e-4, rtol 1e-4 (randn inputs, weights scaled by 1/sqrt(fan_in)).
  * Gradient buffers start non-zero: the backward must accumulate (+=). */
 #include <math.h>
@@ -340,6 +340,24 @@ int main(void) {
         if (load_case(&td, i, &c) == 0) test_case_fd(&c, i);
     }
     test_random_vs_naive();
+    /* column tiles of one output row, and of a few rows (the last tile partial) */
+    static const size_t limits[] = {1, 5 * 144 * 8 * sizeof(float)}; /* 1 and 5 rows of c10 */
+    for (size_t li = 0; li < sizeof limits / sizeof limits[0]; li++) {
+        conv2d_dims big = {1, 16, 12, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1};
+        conv2d_set_col_limit(0);
+        size_t full = conv2d_scratch_bytes(&big);
+        conv2d_set_col_limit(limits[li]);
+        size_t tiled = conv2d_scratch_bytes(&big);
+        tl_expect(tiled < full, "column limit shrinks the scratch", "%zu -> %zu bytes", full, tiled);
+        char label[64];
+        snprintf(label, sizeof label, "col-limit-%zu", limits[li]);
+        for (int i = 0; i < ncases; i++) {
+            ccase c;
+            if (load_case(&td, i, &c) == 0) test_case_vs_torch(&c, i, label, 0);
+        }
+        test_random_vs_naive();
+    }
+    conv2d_set_col_limit(0);
     test_errors();
     tensor_dict_free(&td);
     arena_free(&g_scratch);
