@@ -1,0 +1,68 @@
+/* video.h: one RGB frame per second from any video FFmpeg can read, the way AVSBench
+ * extracted its frames (docs/frames.md has the derivation).
+ *
+ * AVSBench (preprocess_scripts/preprocess_s4.py) reads every frame with
+ * imageio.get_reader(path, 'ffmpeg') - i.e. `ffmpeg -i path -f image2pipe -pix_fmt rgb24
+ * -vcodec rawvideo -`, a constant-frame-rate stream - takes F = round(fps) and keeps, for
+ * second l = 0..T-1, frame number n_l = int(l*F + 15/16*F), clamped to the last frame.
+ * video_read_frames_1fps() does the same with libavformat/libavcodec/libswscale:
+ *  - stream: the best video stream (cover-art pictures are not video); rate r = its average
+ *    frame rate (else its real base rate); F = r rounded half to even (Python's round());
+ *  - time origin: the container start time (ffmpeg's default output origin), else the
+ *    first frame's timestamp;
+ *  - frame number n of the CFR sequence is the decoded frame whose timestamp, in frame
+ *    periods 1/r from the origin, is the last one <= n + 0.5 (for constant-rate video that
+ *    is exactly the n-th frame; gaps repeat the previous frame, and slots before the first
+ *    frame take the first frame, as ffmpeg's CFR conversion does);
+ *  - n_l past the end of the video takes the last frame (AVSBench's clamp);
+ *  - RGB24 by libswscale with ffmpeg's default flags (bicubic) and the frame's own colour
+ *    matrix and range, at the first frame's size (a later size change is scaled back to it).
+ *    Rotation metadata and the sample aspect ratio are ignored, as in that pipeline.
+ * T = params.seconds if > 0, else round(duration) (at least 1), where duration is the time
+ * covered by the decoded frames (last frame slot + 1) / r.
+ *
+ * Errors name the file: not openable / not a media file, no video stream, no decodable
+ * frame, or truncated (the decoded frames end more than max(0.5 s, 10%) before the
+ * duration the container states). */
+#ifndef VCT_IO_VIDEO_H
+#define VCT_IO_VIDEO_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct video_frames {
+    uint8_t *data;        /* [T, H, W, 3] RGB24, malloc'ed, owned */
+    int64_t T, H, W;      /* seconds (frames returned), frame size */
+    int64_t *frame_index; /* [T] CFR frame number n_l chosen for second l (AVSBench numbering;
+                             l itself with all_frames) */
+    int64_t n_clamped;    /* seconds whose n_l was past the end (given the last frame) */
+    double fps;           /* the stream's average frame rate (what imageio reports as fps) */
+    int64_t fps_int;      /* F = round(fps) as AVSBench computes it */
+    double cfr_fps;       /* rate of the constant-frame-rate sequence (av_guess_frame_rate) */
+    int64_t n_decoded;    /* frames decoded (until the last second needed) */
+    int64_t n_cfr;        /* frames in the CFR sequence (until the last second needed) */
+    double duration;      /* n_cfr / cfr_fps: seconds of the CFR sequence */
+    char codec[32];       /* decoder name */
+} video_frames;
+
+typedef struct video_read_params {
+    int64_t seconds;     /* T; <= 0: round(duration) */
+    int64_t max_seconds; /* auto T never exceeds this (memory bound); default 600 */
+    int threads;         /* decoder threads; default 1 (callers parallelise over clips) */
+    int all_frames;      /* 1: return every frame of the constant-rate sequence instead of one
+                            per second (frame l = CFR frame l; T = their count, or `seconds`
+                            frames); for tests and tools */
+} video_read_params;
+
+video_read_params video_read_default_params(void);
+
+/* Read T frames, one per second, of the video at path. out is overwritten (not freed). */
+vct_status video_read_frames_1fps(const char *path, const video_read_params *params,
+                                  video_frames *out, vct_error *err);
+void video_frames_free(video_frames *v); /* NULL-safe; zeroes the struct */
+
+/* AVSBench's frame number for second l at integer rate F: int(l*F + 15/16*F). */
+int64_t video_avsbench_frame_number(int64_t l, int64_t F);
+
+#endif
