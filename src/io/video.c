@@ -1,12 +1,12 @@
 /* video.c: 1-fps frame sampling with FFmpeg, following AVSBench's extraction; see video.h
- * and docs/frames.md.
+ * and docs/frames.md §5.
  *
- * Streaming: frames come out of the decoder in presentation order; for the next second l
- * still open we keep a reference to the latest frame whose slot (timestamp in frame
- * periods from the origin) is <= n_l + 0.5. A frame past that closes second l with the
- * kept frame (or with itself when nothing was kept: slots before the first frame). At the
- * end of the stream the open seconds take the last frame. Only the chosen frames are
- * converted to RGB; decoding stops once every second needed is closed. */
+ * Streaming: frames come out of the decoder in presentation order; take_frame() replays
+ * ffmpeg 5.1's constant-frame-rate conversion (fftools/ffmpeg.c do_video_out, vsync cfr /
+ * vscfr) to decide how often each decoded frame (or, for a gap, the previous one) appears in
+ * the CFR sequence; emit() numbers the sequence and converts to RGB only the frames whose
+ * number is wanted. Decoding stops once every second needed is filled; seconds past the
+ * end take the last frame of the sequence. */
 #include "io/video.h"
 
 #include <errno.h>

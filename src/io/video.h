@@ -1,29 +1,24 @@
 /* video.h: one RGB frame per second from any video FFmpeg can read, the way AVSBench
- * extracted its frames (docs/frames.md has the derivation).
+ * extracted its frames (docs/frames.md §5 has the derivation).
  *
  * AVSBench (preprocess_scripts/preprocess_s4.py) reads every frame with
  * imageio.get_reader(path, 'ffmpeg') - i.e. `ffmpeg -i path -f image2pipe -pix_fmt rgb24
- * -vcodec rawvideo -`, a constant-frame-rate stream - takes F = round(fps) and keeps, for
- * second l = 0..T-1, frame number n_l = int(l*F + 15/16*F), clamped to the last frame.
+ * -vcodec rawvideo -`, a constant-frame-rate (CFR) sequence - takes F = round(fps) and keeps,
+ * for second l = 0..T-1, frame number n_l = int(l*F + 15/16*F), clamped to the last frame.
  * video_read_frames_1fps() does the same with libavformat/libavcodec/libswscale:
- *  - stream: the best video stream (cover-art pictures are not video); rate r = its average
- *    frame rate (else its real base rate); F = r rounded half to even (Python's round());
- *  - time origin: the container start time (ffmpeg's default output origin), else the
- *    first frame's timestamp;
- *  - frame number n of the CFR sequence is the decoded frame whose timestamp, in frame
- *    periods 1/r from the origin, is the last one <= n + 0.5 (for constant-rate video that
- *    is exactly the n-th frame; gaps repeat the previous frame, and slots before the first
- *    frame take the first frame, as ffmpeg's CFR conversion does);
- *  - n_l past the end of the video takes the last frame (AVSBench's clamp);
- *  - RGB24 by libswscale with ffmpeg's default flags (bicubic) and the frame's own colour
- *    matrix and range, at the first frame's size (a later size change is scaled back to it).
- *    Rotation metadata and the sample aspect ratio are ignored, as in that pipeline.
- * T = params.seconds if > 0, else round(duration) (at least 1), where duration is the time
- * covered by the decoded frames (last frame slot + 1) / r.
+ *  - stream: the best video stream (cover-art pictures are not video);
+ *  - F: the average frame rate as ffmpeg prints it, rounded half to even (Python's round());
+ *  - the CFR sequence is rebuilt exactly as ffmpeg 5.1 makes it (frames repeated or dropped
+ *    for gaps, late starts and bursts; for an ordinary constant-rate file it is just the
+ *    decoded frames in order), and its frame n_l is kept; n_l past the end takes the last;
+ *  - RGB24 by libswscale as ffmpeg converts (bicubic flags, the frame's colour matrix and
+ *    range), at the first frame's size. Rotation metadata and the sample aspect ratio are
+ *    ignored, as in that pipeline.
+ * T = params.seconds if > 0, else round(CFR frames / rate) (at least 1, at most max_seconds).
  *
- * Errors name the file: not openable / not a media file, no video stream, no decodable
- * frame, or truncated (the decoded frames end more than max(0.5 s, 10%) before the
- * duration the container states). */
+ * Errors name the file: missing, empty, not a media file, no video stream, no decodable
+ * frame, or truncated (the decoded frames end more than max(0.5 s, 10%) before the duration
+ * the file states). */
 #ifndef VCT_IO_VIDEO_H
 #define VCT_IO_VIDEO_H
 

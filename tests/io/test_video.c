@@ -1,14 +1,17 @@
-/* test_video.c: 1-fps frame sampling (video_read_frames_1fps).
+/* test_video.c: 1-fps frame sampling (video_read_frames_1fps); see docs/frames.md §5.
  *
  * The test makes its own short videos with the FFmpeg libraries' encoders (no external
- * tool): FFV1 (lossless, packed RGB) in Matroska and MPEG-4 part 2 (yuv420p) in AVI and
- * MP4, at 25, 29.97 (30000/1001) and 24 fps, with odd frame sizes. Every frame carries its
- * own number in its pixels, so the test reads back which frame was chosen for each second
- * and compares it with AVSBench's rule n_l = int(l*F + 15/16*F), F = round(fps), clamped to
- * the last frame (preprocess_scripts/preprocess_s4.py), written out again here.
- * If `ffmpeg` is on PATH, the chosen frames must also equal, byte for byte, frame n_l of
- * `ffmpeg -i f -f image2pipe -pix_fmt rgb24 -vcodec rawvideo -` - the exact command
- * imageio (which AVSBench used) runs; without ffmpeg that check is skipped, saying so.
+ * tool): FFV1 (lossless, packed RGB) in Matroska, MPEG-4 part 2 with B-frames in AVI and MP4,
+ * MJPEG (full range), a BT.709-tagged stream, H.264 with B-frames (if the build has libx264),
+ * at 24, 25, 29.97 and 30 fps with odd frame sizes, with and without an audio track, and
+ * variable-rate timelines (late start, gaps, bursts). Every frame carries its own number in
+ * its pixels, so for constant-rate files the test reads back which frame was chosen for each
+ * second and compares it with AVSBench's rule n_l = int(l*F + 15/16*F), F = round(fps),
+ * clamped to the last frame (preprocess_scripts/preprocess_s4.py), written out again here.
+ * If `ffmpeg` is on PATH, the chosen frames, and every frame of the constant-rate sequence,
+ * must equal byte for byte the output of `ffmpeg -i f -f image2pipe -pix_fmt rgb24 -vcodec
+ * rawvideo -` - the command imageio (which AVSBench used) runs; without ffmpeg that check is
+ * skipped, saying so.
  * Broken inputs (text file, empty file, audio-only file, truncated videos, missing file)
  * must fail with a message naming the file. */
 #include <math.h>
