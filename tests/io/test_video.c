@@ -504,8 +504,11 @@ static void test_broken(void) {
         tmp_file(src, sizeof src, name);
         vopts o = {.muxer = kinds[k].muxer, .codec = kinds[k].codec, .pix = kinds[k].pix, .W = 64, .H = 48,
                    .rate = {25, 1}, .nframes = 125, .faststart = kinds[k].faststart};
-        if (make_video(src, &o) != 0) {
-            tl_fail("broken: make source video", "%s", src);
+        int mk = make_video(src, &o);
+        if (mk != 0) {
+            if (mk > 0) tl_skip("broken: make source video", "this FFmpeg build cannot write it");
+            else tl_fail("broken: make source video", "%s", src);
+            remove(src);
             continue;
         }
         snprintf(name, sizeof name, "cut40.%s", kinds[k].ext);
