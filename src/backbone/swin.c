@@ -3,6 +3,7 @@
  * window attention are in swin_block.c. See swin.h for the architecture. */
 #include "backbone/swin.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,11 +108,14 @@ vct_status swin_config_from_yaml(swin_config *cfg, const cJSON *root, vct_error 
     return VCT_STATUS_OK;
 }
 
-/* torch.linspace(0, rate, n, dtype=float32) on the CPU (torch 1.13, AVX2 build):
- * step = (end - start) / (n - 1) in float; element i is start + step*i below n/2
- * and end - step*(n-1-i) from there on, except that the kernel writes pairs of
- * 8-lane vectors while 16 elements remain, each vector as base + lane*step with
- * base computed by the rule above at the vector's first index. */
+/* torch.linspace(0, rate, n, dtype=float32) on the CPU, as Debian's torch 1.13.1
+ * (AVX2 kernels, built with FP contraction) computes it; matched on every element
+ * for n = 1..128 and several rates (tests/backbone/test_swin.c checks n <= 64):
+ *   step = (end - start) / (n - 1) in float;
+ *   element k (scalar path): k < n/2 ? fma(step, k, start) : fma(-step, n-1-k, end);
+ *   while 16 or more elements remain the kernel writes pairs of 8-lane vectors
+ *   instead: base = the scalar rule at the vector's first index v, lane j =
+ *   base + fl(j * step) (two roundings). */
 double swin_drop_path_rate(const swin_config *cfg, int s, int j) {
     int64_t n = 0, k = 0;
     for (int i = 0; i < cfg->n_stages; i++) {
@@ -124,12 +128,12 @@ double swin_drop_path_rate(const swin_config *cfg, int s, int j) {
     const int64_t half = n / 2, vec = 8, vec_end = n / (2 * vec) * (2 * vec);
     float r;
     if (k < vec_end) {
-        int64_t v0 = k / vec * vec;
-        float base = v0 < half ? start + step * (float)v0 : end - step * (float)(n - v0 - 1);
-        float lane = (float)(k - v0) * step;
+        const int64_t v0 = k / vec * vec;
+        const float base = v0 < half ? fmaf(step, (float)v0, start) : fmaf(-step, (float)(n - 1 - v0), end);
+        const float lane = (float)(k - v0) * step;
         r = base + lane;
     } else {
-        r = k < half ? start + step * (float)k : end - step * (float)(n - k - 1);
+        r = k < half ? fmaf(step, (float)k, start) : fmaf(-step, (float)(n - 1 - k), end);
     }
     return (double)r;
 }
