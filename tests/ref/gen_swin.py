@@ -1,12 +1,13 @@
 """gen_swin.py: reference vectors for tests/backbone/test_swin.c, from the OFFICIAL
 module definitions imported at run time (nothing of them is copied here).
 
-usage: /usr/bin/python3 tests/ref/gen_swin.py OFFICIAL_DIR [STUBS_DIR]
+usage: /usr/bin/python3 tests/ref/gen_swin.py [OFFICIAL_DIR [STUBS_DIR]]
   OFFICIAL_DIR  an export of github spyflying/VCT_AVS @ 9a18d2fd83906ae5ef42e8996dc7d1b46259debe
                 (git -C <mirror> archive 9a18d2fd... | tar -x -C OFFICIAL_DIR)
   STUBS_DIR     the conformance harness stubs (timm stand-in); default
                 ../shared/conformance/harness/stubs next to the repository
-Without OFFICIAL_DIR it says so and exits 0 without writing anything.
+OFFICIAL_DIR defaults to $VCT_OFFICIAL (so `VCT_OFFICIAL=... make ref` regenerates it); without
+either it says so and exits 0 without writing anything.
 
 What it builds (small, so padding happens everywhere):
   backbone = swinb.SwinTransformer(patch 4, embed 16, depths [2,2], heads [1,2], window 7,
@@ -33,10 +34,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from refio import write_ref  # noqa: E402
 
-if len(sys.argv) < 2 or not os.path.isdir(os.path.join(sys.argv[1], "models")):
-    print("gen_swin.py: skipped: give the export of the official VCT_AVS code as the first argument")
+OFFICIAL = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("VCT_OFFICIAL", "")
+if not os.path.isdir(os.path.join(OFFICIAL, "models")):
+    print("gen_swin.py: skipped: give the export of the official VCT_AVS code as the first argument "
+          "or in $VCT_OFFICIAL")
     sys.exit(0)
-OFFICIAL = sys.argv[1]
 STUBS = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "..", "..", "shared", "conformance", "harness", "stubs")
 sys.path.insert(0, STUBS)
 
