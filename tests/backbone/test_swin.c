@@ -550,6 +550,28 @@ static void test_every_parameter_used(void) {
             if (!(dmax > 1e-5) && n_bad++ < 10) printf("  %s: outputs moved by %.2e only\n", e->name, dmax);
         }
     }
+    /* train mode on the case's recorded draws: both Swins take exactly rng.0000..0027
+     * (droppath_keep, [1,1,1], in order: backbone, then pre_sam_backbone) */
+    {
+        draw_source ds;
+        ag_tape t;
+        if (draw_source_init_replay(&ds, &c.train_inputs, "rng", &err) != VCT_STATUS_OK) {
+            tl_fail("case draws", "%s", err.msg);
+        } else {
+            arena_rewind(&mem, 0);
+            ag_tape_init(&t, &mem, &scratch, 0, 0, &err);
+            ag_var *F[4] = {0}, *P[4] = {0};
+            ag_var *vi = ag_leaf(&t, img, NULL, 4, (int64_t[4]){1, 3, S, S}, 0);
+            ag_var *vm = ag_leaf(&t, msk, NULL, 4, (int64_t[4]){1, 3, S, S}, 0);
+            swin_forward(&t, &cfg, &bw, vi, &ds, "backbone", F);
+            prior_branch_forward(&t, &cfg, &pw, F, vm, &ds, P, NULL, NULL);
+            tl_expect(t.status == VCT_STATUS_OK && ds.pos == 28 && ds.n_draws > 28 && strcmp(ds.kinds[28], "gumbel") == 0,
+                      "the case's drop-path draws are consumed in order", "%s; %lld draws used",
+                      t.status ? t.err.msg : "ok", (long long)ds.pos);
+            ag_tape_free(&t);
+            draw_source_free(&ds);
+        }
+    }
     tl_expect(n_bad == 0 && base, "every parameter of the checkpoint changes an output",
               "%d of %lld tensors do not (64x64 crop)", n_bad, (long long)pt.count);
     printf("every parameter used: %lld tensors perturbed one at a time, %.1f s\n", (long long)pt.count,
