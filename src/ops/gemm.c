@@ -229,7 +229,10 @@ vct_status gemm_strided_batched_with(gemm_backend be, int transA, int transB, in
     }
     _Atomic int failed = 0;
     vct_status st = VCT_STATUS_OK;
-#pragma omp parallel for schedule(static)
+    /* dynamic: a descheduled thread does not hold up the batch; each C_i is computed by
+     * one single-threaded GEMM whichever thread takes it, so results do not change */
+    const int chunk = (int)(batch / (16 * (int64_t)nthr) > 0 ? batch / (16 * (int64_t)nthr) : 1);
+#pragma omp parallel for schedule(dynamic, chunk)
     for (int64_t i = 0; i < batch; i++) {
         if (atomic_load(&failed)) continue;
         float *Ci = C + i * strideC;
