@@ -6,6 +6,7 @@
 int cmd_inspect(int argc, char **argv);
 int cmd_conform(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 
 #endif

@@ -17,11 +17,12 @@ static const subcommand subcommands[] = {
     {"inspect", cmd_inspect, "list every tensor of a .pth, .safetensors, .npz or .npy file"},
     {"conform", cmd_conform, "run a conformance case and dump every named tensor vct computes"},
     {"eval", cmd_eval, "score predictions with the official AVSBench/VCT M_J and M_F"},
+    {"data", cmd_data, "check an AVSBench-layout data set as the official loaders read it"},
     {"features", cmd_features, "the VGGish log-mel of an audio or video file (and audio features with --model)"},
 };
 
 /* Planned in docs/architecture.md; not built yet, so they say so instead of pretending. */
-static const char *planned[] = {"segment", "train", "synth", "convert", "bench", "data"};
+static const char *planned[] = {"segment", "train", "synth", "convert", "bench"};
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vct <command> [options]   (vct <command> --help for details)\n\ncommands:\n");

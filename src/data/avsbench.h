@@ -155,4 +155,32 @@ vct_status avs_check_wav_complete(const char *path, vct_error *err);
 /* label2idx.json: a JSON object with exactly 71 keys. */
 vct_status avs_check_label_json(const char *path, vct_error *err);
 
+/* ---- validation (`vct data check`, avsbench_check.c) -------------------------------------- */
+
+typedef struct avs_check_counts {
+    int64_t clips, frames, masks, empty_masks, maskiges, wavs, pkls;
+} avs_check_counts;
+
+typedef struct avs_check_params {
+    int splits;   /* bit (1 << split) for each split to check [all three] */
+    int quick;    /* only check that files exist; decode nothing [0] */
+    int progress; /* progress line on stderr [0] */
+} avs_check_params;
+
+avs_check_params avs_check_default_params(void);
+
+/* Called once per problem, in clip order, with a message naming the file. */
+typedef void (*avs_problem_fn)(void *user, const char *msg);
+
+/* Check every clip of the chosen splits as its layout's loader would read it:
+ * each frame, labelled mask, Maskige (vct layout) and audio file exists and
+ * decodes; masks hold valid values (binary 0/255, palette colours, ids < 71); the
+ * frames of a clip share one size; masks have the frame's size (vct layout,
+ * val/test: 224x224); log-mel pickles are [T,1,96,64]; WAVs are complete and long
+ * enough for the clip's frames; an empty split, a duplicate clip and (AVSS) a
+ * missing or wrong label2idx.json are problems too. counts[split] are filled.
+ * Returns an error only when the check itself cannot run (out of memory). */
+vct_status avs_check(const avs_dataset *ds, const avs_check_params *p, avs_check_counts counts[AVS_SPLIT_COUNT],
+                     int64_t *n_problems, avs_problem_fn fn, void *user, vct_error *err);
+
 #endif
