@@ -116,12 +116,15 @@ int cmd_eval(int argc, char **argv) {
     }
     int status = 0;
     const char *json = cli_get(&cmd, "json"), *report = cli_get(&cmd, "report");
-    if (json && eval_write_json(json, &p, &r, &err) != VCT_STATUS_OK) {
+    /* the report first (it reads frames again, so it is the one likely to fail);
+     * if the JSON then fails, the report goes too: all or nothing */
+    if (report && eval_write_report(report, &p, &r, cli_get(&cmd, "frames"), thumbs, &err) != VCT_STATUS_OK) {
         fprintf(stderr, "vct eval: %s\n", err.msg);
         status = 1;
     }
-    if (!status && report && eval_write_report(report, &p, &r, cli_get(&cmd, "frames"), thumbs, &err) != VCT_STATUS_OK) {
+    if (!status && json && eval_write_json(json, &p, &r, &err) != VCT_STATUS_OK) {
         fprintf(stderr, "vct eval: %s\n", err.msg);
+        if (report) remove(report);
         status = 1;
     }
     if (!status) eval_print_table(stdout, &p, &r);
