@@ -6,6 +6,16 @@
 
 #include "core/omp.h"
 
+/* Hot loops call fmaf(); with no -mfma in the build that is a libm call per element. On
+ * GCC/x86-64/Linux the loops are also compiled for FMA hardware and picked at load time
+ * (ifunc). Results are identical: fmaf is exact either way and ISO C mode never contracts
+ * other expressions (-ffp-contract=off). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define FMA_CLONES
+#endif
+
 /* One entry d of an axis table (model.md §4 item 9). */
 static void axis_entry(int64_t *i0, int64_t *i1, float *l0, float *l1, int64_t in, int64_t out,
                        int align_corners, int64_t d) {
@@ -114,6 +124,24 @@ static inline float lerp2d_cl(const float *r0, const float *r1, int64_t j0, int6
     return (float)s;
 }
 
+/* one output plane */
+FMA_CLONES
+static void resize_plane(float *y, const float *x, const axis_tables *t, int64_t W, int64_t Ho,
+                         int64_t Wo, int cl) {
+    for (int64_t oh = 0; oh < Ho; oh++) {
+        const float *r0 = x + t->hi0[oh] * W, *r1 = x + t->hi1[oh] * W;
+        float a = t->hl0[oh], b = t->hl1[oh];
+        float *yr = y + oh * Wo;
+        if (cl) {
+            for (int64_t ow = 0; ow < Wo; ow++)
+                yr[ow] = lerp2d_cl(r0, r1, t->wi0[ow], t->wi1[ow], a, b, t->wl0[ow], t->wl1[ow]);
+        } else {
+            for (int64_t ow = 0; ow < Wo; ow++)
+                yr[ow] = lerp2d_generic(r0, r1, t->wi0[ow], t->wi1[ow], a, b, t->wl0[ow], t->wl1[ow]);
+        }
+    }
+}
+
 vct_status interpolate_bilinear_forward(float *out, const float *in, int64_t N, int64_t C, int64_t H,
                                         int64_t W, int64_t Ho, int64_t Wo, int align_corners,
                                         arena *scratch, vct_error *err) {
@@ -124,22 +152,7 @@ vct_status interpolate_bilinear_forward(float *out, const float *in, int64_t N, 
     const int64_t planes = N * C;
     const int cl = uses_channels_last_kernel(C, H, W);
 #pragma omp parallel for schedule(static)
-    for (int64_t c = 0; c < planes; c++) {
-        const float *x = in + c * H * W;
-        float *y = out + c * Ho * Wo;
-        for (int64_t oh = 0; oh < Ho; oh++) {
-            const float *r0 = x + t.hi0[oh] * W, *r1 = x + t.hi1[oh] * W;
-            float a = t.hl0[oh], b = t.hl1[oh];
-            float *yr = y + oh * Wo;
-            if (cl) {
-                for (int64_t ow = 0; ow < Wo; ow++)
-                    yr[ow] = lerp2d_cl(r0, r1, t.wi0[ow], t.wi1[ow], a, b, t.wl0[ow], t.wl1[ow]);
-            } else {
-                for (int64_t ow = 0; ow < Wo; ow++)
-                    yr[ow] = lerp2d_generic(r0, r1, t.wi0[ow], t.wi1[ow], a, b, t.wl0[ow], t.wl1[ow]);
-            }
-        }
-    }
+    for (int64_t c = 0; c < planes; c++) resize_plane(out + c * Ho * Wo, in + c * H * W, &t, W, Ho, Wo, cl);
     tables_release(&t, scratch);
     return VCT_STATUS_OK;
 }

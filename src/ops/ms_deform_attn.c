@@ -1,10 +1,21 @@
 /* ms_deform_attn.c: multi-scale deformable attention core. See ms_deform_attn.h. */
 #include "ops/ms_deform_attn.h"
 
+#include <math.h>
 #include <stddef.h>
 
 #include "core/omp.h"
 #include "ops/grid_sample.h"
+
+/* Hot loops call fmaf(); with no -mfma in the build that is a libm call per element. On
+ * GCC/x86-64/Linux the loops are also compiled for FMA hardware and picked at load time
+ * (ifunc). Results are identical: fmaf is exact either way and ISO C mode never contracts
+ * other expressions (-ffp-contract=off). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define FMA_CLONES
+#endif
 
 /* ---- torch 1.13 CPU float sum order (SumKernel cascade_sum) ---- */
 
@@ -44,10 +55,15 @@ static void multi_row_sum4(float acc_out[4], const float *x, int64_t stride, int
 }
 
 /* torch's row_sum: ILP-4 partial sums, the tail into partial 0, then partials 1..3 added */
-static float row_sum_strided(const float *x, int64_t stride, int64_t n) {
-    float part[4];
+static inline float row_sum_strided(const float *x, int64_t stride, int64_t n) {
+    float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     int64_t groups = n / 4;
-    multi_row_sum4(part, x, stride, groups);
+    if (groups < 16) { /* no cascade level is ever reached: plain interleaved sums */
+        for (int64_t i = 0; i < groups; i++)
+            for (int k = 0; k < 4; k++) part[k] += x[(4 * i + k) * stride];
+    } else {
+        multi_row_sum4(part, x, stride, groups);
+    }
     for (int64_t i = groups * 4; i < n; i++) part[0] += x[i * stride];
     for (int k = 1; k < 4; k++) part[0] += part[k];
     return part[0];
@@ -102,6 +118,35 @@ static inline float loc_to_grid(float x) { return 2.0f * x - 1.0f; }
 
 /* ---- forward ---- */
 
+enum { MSDA_DBLOCK = 32 }; /* channels sampled per pass */
+static const float msda_zero_block[MSDA_DBLOCK];
+
+/* Sample channels [0, nd) of one tap at `base` (channel 0 of the level's pixel (0,0) of this
+ * head; pixel stride MD) and store fp32(sample * a) at prod[dd * LP]. Same arithmetic as
+ * bilinear_tap_sample: a corner outside the map reads 0 (here from a zero block). */
+FMA_CLONES
+static void sample_block(float *prod, int64_t LP, const float *base, int64_t MD, bilinear_tap t,
+                         int64_t H, int64_t W, float a, int64_t nd) {
+    if (!t.valid) {
+        for (int64_t dd = 0; dd < nd; dd++) prod[dd * LP] = 0.0f * a;
+        return;
+    }
+    int64_t x1 = t.x0 + 1, y1 = t.y0 + 1;
+    int inx0 = t.x0 >= 0, inx1 = x1 < W, iny0 = t.y0 >= 0, iny1 = y1 < H;
+    const float *c0 = iny0 && inx0 ? base + (t.y0 * W + t.x0) * MD : msda_zero_block;
+    const float *c1 = iny0 && inx1 ? base + (t.y0 * W + x1) * MD : msda_zero_block;
+    const float *c2 = iny1 && inx0 ? base + (y1 * W + t.x0) * MD : msda_zero_block;
+    const float *c3 = iny1 && inx1 ? base + (y1 * W + x1) * MD : msda_zero_block;
+    const float nw = t.s * t.e, ne = t.s * t.w, sw = t.n * t.e, se = t.n * t.w;
+    for (int64_t dd = 0; dd < nd; dd++) {
+        float acc = c0[dd] * nw;
+        acc = fmaf(c1[dd], ne, acc);
+        acc = fmaf(c2[dd], sw, acc);
+        acc = fmaf(c3[dd], se, acc);
+        prod[dd * LP] = acc * a;
+    }
+}
+
 vct_status ms_deform_attn_forward(float *out, const float *value, const int64_t *shapes,
                                   const int64_t *level_start, const float *loc, const float *attw,
                                   int64_t N, int64_t S, int64_t M, int64_t D, int64_t L, int64_t P,
@@ -114,7 +159,7 @@ vct_status ms_deform_attn_forward(float *out, const float *value, const int64_t 
     for (int64_t nq = 0; nq < units; nq++) {
         int64_t n = nq / Lq;
         bilinear_tap tap[MSDA_MAX_LP];
-        float prod[MSDA_MAX_LP];
+        float prod[MSDA_DBLOCK * MSDA_MAX_LP]; /* [channel][l*P + p] */
         for (int64_t m = 0; m < M; m++) {
             const float *lc = loc + (nq * M + m) * LP * 2;
             const float *aw = attw + (nq * M + m) * LP;
@@ -124,14 +169,14 @@ vct_status ms_deform_attn_forward(float *out, const float *value, const int64_t 
                                             shapes[2 * l], shapes[2 * l + 1]);
             }
             float *o = out + nq * MD + m * D;
-            for (int64_t d = 0; d < D; d++) {
+            for (int64_t d0 = 0; d0 < D; d0 += MSDA_DBLOCK) {
+                int64_t nd = D - d0 < MSDA_DBLOCK ? D - d0 : MSDA_DBLOCK;
                 for (int64_t lp = 0; lp < LP; lp++) {
                     int64_t l = lp / P, H = shapes[2 * l], W = shapes[2 * l + 1];
-                    const float *base = value + ((n * S + level_start[l]) * M + m) * D + d;
-                    float s = bilinear_tap_sample(base, W * MD, MD, tap[lp], H, W);
-                    prod[lp] = s * aw[lp];
+                    const float *base = value + ((n * S + level_start[l]) * M + m) * D + d0;
+                    sample_block(prod + lp, LP, base, MD, tap[lp], H, W, aw[lp], nd);
                 }
-                o[d] = ms_deform_attn_row_sum(prod, LP);
+                for (int64_t dd = 0; dd < nd; dd++) o[d0 + dd] = ms_deform_attn_row_sum(prod + dd * LP, LP);
             }
         }
     }
@@ -174,6 +219,46 @@ void ms_deform_attn_forward_naive(float *out, const float *value, const int64_t 
 
 /* ---- backward ---- */
 
+/* One tap of one (n, q, m): accumulate its gradients over all D channels.
+ *   gw  = sum_d dout_d * sample_d                     (for dattw)
+ *   gu, gv = sum_d dout_d * a * d sample_d / du, dv   (for dloc, pixel units)
+ *   dvalue corners += corner weight * dout_d * a
+ * base / dbase: channel 0 of the level's pixel (0,0) of this head in value / dvalue. */
+FMA_CLONES
+static void tap_backward(float *gw, float *gu, float *gv, float *dbase, const float *base,
+                         const float *go, int64_t D, int64_t MD, bilinear_tap t, int64_t H,
+                         int64_t W, float a) {
+    int64_t x1 = t.x0 + 1, y1 = t.y0 + 1;
+    int inx0 = t.x0 >= 0, inx1 = x1 < W, iny0 = t.y0 >= 0, iny1 = y1 < H;
+    int64_t o0 = (t.y0 * W + t.x0) * MD, o1 = (t.y0 * W + x1) * MD;
+    int64_t o2 = (y1 * W + t.x0) * MD, o3 = (y1 * W + x1) * MD;
+    const float nw = t.s * t.e, ne = t.s * t.w, sw = t.n * t.e, se = t.n * t.w;
+    float sw_acc = 0.0f, su = 0.0f, sv = 0.0f;
+    for (int64_t d = 0; d < D; d++) {
+        float v0 = iny0 && inx0 ? base[o0 + d] : 0.0f, v1 = iny0 && inx1 ? base[o1 + d] : 0.0f;
+        float v2 = iny1 && inx0 ? base[o2 + d] : 0.0f, v3 = iny1 && inx1 ? base[o3 + d] : 0.0f;
+        float g = go[d] * a;
+        if (gw) {
+            float smp = v0 * nw;
+            smp = fmaf(v1, ne, smp);
+            smp = fmaf(v2, sw, smp);
+            smp = fmaf(v3, se, smp);
+            sw_acc += go[d] * smp;
+        }
+        su += ((v1 - v0) * t.s + (v3 - v2) * t.n) * g;
+        sv += ((v2 - v0) * t.e + (v3 - v1) * t.w) * g;
+        if (dbase) {
+            if (iny0 && inx0) dbase[o0 + d] += nw * g;
+            if (iny0 && inx1) dbase[o1 + d] += ne * g;
+            if (iny1 && inx0) dbase[o2 + d] += sw * g;
+            if (iny1 && inx1) dbase[o3 + d] += se * g;
+        }
+    }
+    if (gw) *gw += sw_acc;
+    *gu += su;
+    *gv += sv;
+}
+
 vct_status ms_deform_attn_backward(float *dvalue, float *dloc, float *dattw, const float *dout,
                                    const float *value, const int64_t *shapes,
                                    const int64_t *level_start, const float *loc, const float *attw,
@@ -182,6 +267,7 @@ vct_status ms_deform_attn_backward(float *dvalue, float *dloc, float *dattw, con
     VCT_TRY(check_args("ms_deform_attn_backward", shapes, level_start, N, S, M, D, L, P, Lq, err));
     if (!dout || !value || !loc || !attw)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "ms_deform_attn_backward: NULL buffer");
+    if (!dvalue && !dloc && !dattw) return VCT_STATUS_OK;
     const int64_t LP = L * P, MD = M * D, units = N * M;
 #pragma omp parallel for schedule(static)
     for (int64_t nm = 0; nm < units; nm++) {
@@ -196,13 +282,9 @@ vct_status ms_deform_attn_backward(float *dvalue, float *dloc, float *dattw, con
                 bilinear_tap t = bilinear_tap_make(loc_to_grid(lc[2 * lp]), loc_to_grid(lc[2 * lp + 1]), H, W);
                 if (!t.valid) continue;
                 int64_t off = ((n * S + level_start[l]) * M + m) * D;
-                const float *base = value + off;
                 float gw = 0.0f, gu = 0.0f, gv = 0.0f;
-                for (int64_t d = 0; d < D; d++) {
-                    if (dattw) gw += go[d] * bilinear_tap_sample(base + d, W * MD, MD, t, H, W);
-                    if (dloc) bilinear_tap_grad_uv(base + d, W * MD, MD, t, H, W, go[d] * aw[lp], &gu, &gv);
-                    if (dvalue) bilinear_tap_scatter(dvalue + off + d, W * MD, MD, t, H, W, go[d] * aw[lp]);
-                }
+                tap_backward(dattw ? &gw : NULL, &gu, &gv, dvalue ? dvalue + off : NULL, value + off,
+                             go, D, MD, t, H, W, aw[lp]);
                 if (dattw) dattw[row * LP + lp] += gw;
                 if (dloc) { /* u = loc_x * W - 1/2 through the grid: du/dloc = W */
                     dloc[(row * LP + lp) * 2] += gu * (float)W;
