@@ -39,6 +39,15 @@ fi
 "$VCT" eval --task s4 --gt "$GT" --pred "$TMP/pred" --flavour avsbench --json "$TMP/a.json" >/dev/null 2>&1
 grep -q '"vct": {' "$TMP/a.json" && bad "--flavour avsbench: json holds vct" || ok "--flavour avsbench: json holds only it (+ ours)"
 
+# --order: the DataLoader order by base name; an unknown video is an error naming it
+printf 's4clip2\ns4clip0\ns4clip1\n' >"$TMP/order.txt"
+"$VCT" eval --task s4 --gt "$GT" --pred "$TMP/pred" --order "$TMP/order.txt" >/dev/null 2>&1 && ok "--order by base name" ||
+    bad "--order by base name"
+printf 's4clip2\nnosuchclip\n' >"$TMP/order.txt"
+"$VCT" eval --task s4 --gt "$GT" --pred "$TMP/pred" --order "$TMP/order.txt" 2>"$TMP/err" >/dev/null
+[ $? -eq 1 ] && grep -q "nosuchclip" "$TMP/err" && ok "--order with an unknown video -> exit 1 naming it" ||
+    bad "--order unknown: $(cat "$TMP/err")"
+
 f=$(find "$TMP/pred" -name '*_3.png' | head -1)
 
 # AVSS: the colour masks as ground truth and prediction

@@ -356,7 +356,7 @@ static void run_sets(const tensor_dict *ref, int task, const char *tmp) {
             continue;
         }
         const double *w = R + 6 * s;
-        char n2[128];
+        char n2[256];
         cur_task = task;
         cur_fl = 0;
         if (task != 2) {
