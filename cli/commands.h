@@ -8,6 +8,7 @@ int cmd_conform(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 
 #endif

@@ -18,12 +18,13 @@ static const subcommand subcommands[] = {
     {"conform", cmd_conform, "run a conformance case and dump every named tensor vct computes"},
     {"eval", cmd_eval, "score predictions with the official AVSBench/VCT M_J and M_F"},
     {"data", cmd_data, "check an AVSBench-layout data set as the official loaders read it"},
+    {"convert", cmd_convert, "convert an official .pth checkpoint to a vct safetensors checkpoint"},
     {"features", cmd_features, "the VGGish log-mel of an audio or video file (and audio features with --model)"},
     {"synth", cmd_synth, "write SynthAVS, a procedural audio-visual data set in an AVSBench layout"},
 };
 
 /* Planned in docs/architecture.md; not built yet, so they say so instead of pretending. */
-static const char *planned[] = {"segment", "train", "convert", "bench"};
+static const char *planned[] = {"segment", "train", "bench"};
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vct <command> [options]   (vct <command> --help for details)\n\ncommands:\n");
