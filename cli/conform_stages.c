@@ -6,11 +6,17 @@ vct_status conform_audio_front_end(const conform_case *c, tensor_dict *dump, vct
 vct_status conform_audio_head(const conform_case *c, tensor_dict *dump, vct_error *err);
 vct_status conform_backbone(const conform_case *c, tensor_dict *dump, vct_error *err);
 vct_status conform_pixel_decoder(const conform_case *c, tensor_dict *dump, vct_error *err);
+vct_status conform_ppqg_assign(const conform_case *c, tensor_dict *dump, vct_error *err);
+vct_status conform_decoder(const conform_case *c, tensor_dict *dump, vct_error *err);
+vct_status conform_semantic_inference(const conform_case *c, tensor_dict *dump, vct_error *err);
 
 const conform_stage conform_stages[] = {
     {"audio.front_end", "audio_log_mel", conform_audio_front_end},
     {"audio.head", "audio.*, feats.audio_feat", conform_audio_head},
     {"backbone", "backbone.res*, pre_sam_backbone.res*, pre_sam_scale.*, fused_features.res*", conform_backbone},
     {"pixel_decoder", "multi_scale_features.*, mask_features, pixel_decoder.*", conform_pixel_decoder},
+    {"ppqg.assign", "ppqg.assign_logits, ppqg.assign_idx", conform_ppqg_assign},
+    {"decoder", "vision_queries, vision_query_prototypes, aux.*, decoder.*, pred_*, feats.proto_feat", conform_decoder},
+    {"semantic_inference", "sem_seg, sem_seg_argmax", conform_semantic_inference},
 };
 const int conform_stage_count = (int)(sizeof conform_stages / sizeof conform_stages[0]);
