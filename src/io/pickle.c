@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/pth_legacy.h"
+
 typedef union blk {
     union blk *next;
     max_align_t align_;
@@ -19,6 +21,8 @@ typedef union blk {
 struct pickle_result {
     blk *blocks;
     size_t used, max;
+    pickle_value **storages; /* made by persistent ids, for the legacy reader */
+    int64_t nstorages, capstorages;
 };
 
 typedef struct vm {
@@ -300,8 +304,8 @@ static const struct {
     {"numpy.core.numeric", "_frombuffer", PG_NP_FROMBUFFER, VCT_DTYPE_F32},
     {"numpy._core.numeric", "_frombuffer", PG_NP_FROMBUFFER, VCT_DTYPE_F32},
     {"_codecs", "encode", PG_CODECS_ENCODE, VCT_DTYPE_F32},
+    {"torch.storage", "_load_from_bytes", PG_LOAD_FROM_BYTES, VCT_DTYPE_F32},
 };
-
 
 static pickle_value *resolve_global(vm *v, const unsigned char *mod, size_t mlen,
                                     const unsigned char *name, size_t nlen) {
@@ -558,6 +562,29 @@ static pickle_value *codecs_encode(vm *v, pickle_value *const *a, int64_t n) {
     return x;
 }
 
+/* torch.storage._load_from_bytes(b): b is a legacy torch.save of one storage,
+ * read by pth_legacy.c one level down within what is left of this VM's budget
+ * (charged here); the storage's data points into b, which this VM owns. */
+static pickle_value *load_from_bytes(vm *v, pickle_value *const *a, int64_t n) {
+    pickle_result *r = v->r;
+    size_t used = 0, left = r->used < r->max ? r->max - r->used : 0;
+    pickle_options sub = {PICKLE_PERSID_LEGACY, left ? left : 1, v->opt->nesting + 1};
+    pickle_value *s = new_value(v, PK_STORAGE);
+    if (!s) return NULL;
+    if (n != 1 || a[0]->kind != PK_BYTES) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "torch.storage._load_from_bytes: argument must be bytes, not %s",
+                 n == 1 ? pickle_kind_name(a[0]->kind) : "several arguments");
+        return bad(v, msg), NULL;
+    }
+    if (pth_legacy_load_storage(a[0]->u.s.data, a[0]->u.s.len, &sub, s, &used, v->err) != VCT_STATUS_OK) {
+        vct_error_wrap(v->err, "torch.storage._load_from_bytes (byte %zu)", v->op_pos);
+        return NULL;
+    }
+    r->used += used; /* at most sub.max_bytes */
+    return s;
+}
+
 static pickle_value *call(vm *v, const pickle_value *fn, const pickle_value *args, const char *how) {
     char msg[200], d[96];
     if (fn->kind != PK_GLOBAL) {
@@ -589,6 +616,7 @@ static pickle_value *call(vm *v, const pickle_value *fn, const pickle_value *arg
     case PG_NP_SCALAR: return np_scalar(v, a, n);
     case PG_NP_FROMBUFFER: return np_frombuffer(v, a, n);
     case PG_CODECS_ENCODE: return codecs_encode(v, a, n);
+    case PG_LOAD_FROM_BYTES: return load_from_bytes(v, a, n);
     case PG_STORAGE_TYPE:
     case PG_NP_NDARRAY: break;
     }
@@ -625,15 +653,21 @@ static int build(vm *v, pickle_value *obj, const pickle_value *state) {
 }
 
 static pickle_value *persistent_load(vm *v, const pickle_value *pid) {
-    if (!v->opt->allow_persistent_id) {
-        bad(v, "persistent id outside a torch zip checkpoint");
+    int mode = v->opt->allow_persistent_id, legacy = mode == PICKLE_PERSID_LEGACY;
+    if (mode != PICKLE_PERSID_ZIP && !legacy) {
+        bad(v, "persistent id outside a torch checkpoint");
         return NULL;
     }
-    if (pid->kind != PK_TUPLE || pid->u.seq.n != 5 || !str_is(pid->u.seq.items[0], "storage")) {
-        bad(v, "persistent id must be ('storage', type, key, location, numel)");
+    if (pid->kind != PK_TUPLE || pid->u.seq.n != 5 + legacy || !str_is(pid->u.seq.items[0], "storage")) {
+        bad(v, legacy ? "persistent id must be ('storage', type, key, location, numel, view_metadata)"
+                      : "persistent id must be ('storage', type, key, location, numel)");
         return NULL;
     }
     pickle_value *const *a = pid->u.seq.items;
+    if (legacy && a[5]->kind != PK_NONE) {
+        bad(v, "persistent id: storage views (view_metadata, torch < 1.0) are not supported");
+        return NULL;
+    }
     if (a[1]->kind != PK_GLOBAL || a[1]->u.g.id != PG_STORAGE_TYPE) {
         bad(v, "persistent id: storage type must be one of torch.<Float|Double|Half|BFloat16|Long|"
                "Int|Short|Char|Byte|Bool>Storage");
@@ -660,6 +694,11 @@ static pickle_value *persistent_load(vm *v, const pickle_value *pid) {
     s->u.storage.numel = numel;
     memcpy(s->u.storage.key, key->u.s.data, key->u.s.len);
     s->u.storage.key[key->u.s.len] = 0;
+    pickle_result *r = v->r;
+    if (r->nstorages == r->capstorages &&
+        vm_grow(v, (void **)&r->storages, &r->capstorages, r->nstorages + 1, sizeof *r->storages))
+        return NULL;
+    r->storages[r->nstorages++] = s;
     return s;
 }
 
@@ -918,7 +957,13 @@ static int step(vm *v, int *done) {
 
 vct_status pickle_load(const unsigned char *data, size_t len, const pickle_options *opt,
                        pickle_result **res, const pickle_value **root, vct_error *err) {
-    static const pickle_options defaults = {0, 0};
+    size_t pos = 0;
+    return pickle_load_at(data, len, &pos, opt, res, root, err);
+}
+
+vct_status pickle_load_at(const unsigned char *data, size_t len, size_t *pos, const pickle_options *opt,
+                          pickle_result **res, const pickle_value **root, vct_error *err) {
+    static const pickle_options defaults = {0, 0, 0};
     vct_error local;
     if (!err) err = &local;
     *res = NULL;
@@ -933,6 +978,7 @@ vct_status pickle_load(const unsigned char *data, size_t len, const pickle_optio
     v.r = r;
     v.p = data;
     v.len = len;
+    v.pos = *pos <= len ? *pos : len;
     v.opt = opt;
     v.err = err;
     vct_status st = VCT_STATUS_OK;
@@ -945,6 +991,7 @@ vct_status pickle_load(const unsigned char *data, size_t len, const pickle_optio
     while (!done)
         if (step(&v, &done)) goto fail;
     *root = v.stack[v.sn - 1];
+    *pos = v.pos;
     free(v.stack);
     free(v.memo);
     *res = r;
@@ -958,8 +1005,16 @@ fail:
     return st;
 }
 
+size_t pickle_used(const pickle_result *r) { return r ? r->used : 0; }
+
+pickle_value *const *pickle_storages(pickle_result *r, int64_t *n) {
+    *n = r ? r->nstorages : 0;
+    return r ? r->storages : NULL;
+}
+
 void pickle_free(pickle_result *r) {
     if (!r) return;
+    free(r->storages);
     blk *b = r->blocks;
     while (b) {
         blk *next = b->next;

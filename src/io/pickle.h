@@ -1,5 +1,6 @@
 /* pickle.h: a safe subset of the Python pickle virtual machine, enough for
- * PyTorch checkpoints (torch.save, zip format, protocols 2-5) and NumPy arrays
+ * PyTorch checkpoints (torch.save, zip and legacy formats, protocols 2-5),
+ * pickle.dump'ed torch tensors, and NumPy arrays
  * pickled by detectron2 (model-zoo .pkl files).
  *
  * Nothing is ever executed. The VM builds inert values; the only "callables"
@@ -13,6 +14,10 @@
  *   numpy.core.multiarray.scalar, numpy.core.numeric._frombuffer
  *     (also spelt numpy._core.*), _codecs.encode (latin-1 only: how
  *     protocol 2 stores bytes under Python 3)
+ *   torch.storage._load_from_bytes(bytes): how a tensor's storage pickles
+ *     itself (pickle.dump(tensor)); the bytes are a legacy torch.save stream,
+ *     read by io/pth_legacy.c on this same VM one level down (at most
+ *     PICKLE_MAX_NESTING levels, charged to the caller's memory budget)
  * Any other global (os.system, builtins.eval, ...) is refused when it is
  * named (GLOBAL, STACK_GLOBAL, INST); REDUCE/BUILD/NEWOBJ on anything that is
  * not allow-listed, OBJ, INST, extension codes and out-of-band buffers are
@@ -20,7 +25,8 @@
  * PICKLE_MAX_MEMO, and the VM's total allocation capped (see pickle_options).
  *
  * Tensors stay references: a pickle_tensor names its storage key, dtype,
- * offset, sizes and strides; pth.c reads the bytes from the zip.
+ * offset, sizes and strides; pth.c reads the bytes from the zip, or finds them
+ * in the storage value itself (legacy streams, _load_from_bytes).
  * Errors name the problem and the byte offset, e.g.
  *   "global 'os.system' is not allowed (byte 2)"; callers prefix the file. */
 #ifndef VCT_IO_PICKLE_H
@@ -34,6 +40,12 @@
 #define PICKLE_MAX_MARKS 1024
 #define PICKLE_MAX_MEMO (1 << 24)
 #define PICKLE_MAX_DEPTH 64 /* for walkers of the result (cycles are possible) */
+#define PICKLE_MAX_NESTING 2 /* levels of pickle streams: a file's, and one _load_from_bytes down */
+
+/* pickle_options.allow_persistent_id */
+#define PICKLE_PERSID_NONE 0
+#define PICKLE_PERSID_ZIP 1    /* ('storage', type, key, location, numel) */
+#define PICKLE_PERSID_LEGACY 2 /* the same plus view_metadata, which must be None */
 
 typedef enum pickle_kind {
     PK_NONE = 0,
@@ -65,7 +77,8 @@ typedef enum pickle_global {
     PG_NP_DTYPE,
     PG_NP_SCALAR,
     PG_NP_FROMBUFFER,
-    PG_CODECS_ENCODE
+    PG_CODECS_ENCODE,
+    PG_LOAD_FROM_BYTES /* torch.storage._load_from_bytes */
 } pickle_global;
 
 typedef struct pickle_value pickle_value;
@@ -92,6 +105,9 @@ struct pickle_value {
             vct_dtype dtype;
             char key[64];   /* the "<k>" of data/<k> */
             int64_t numel;  /* elements, as the pickle says */
+            /* NULL: the bytes are in the zip entry data/<key>; else numel
+             * little-endian elements here (a legacy stream's storage, not aligned) */
+            const unsigned char *data;
         } storage;
         struct { /* PK_TENSOR */
             const pickle_value *storage; /* PK_STORAGE */
@@ -115,8 +131,9 @@ struct pickle_value {
 };
 
 typedef struct pickle_options {
-    int allow_persistent_id; /* 1 inside a torch zip: BINPERSID makes PK_STORAGE */
+    int allow_persistent_id; /* PICKLE_PERSID_*: BINPERSID makes PK_STORAGE */
     size_t max_bytes;        /* cap on the VM's allocations; 0: 64 MiB + 64 x the pickle's size */
+    int nesting;             /* 0 for a file's own pickles; _load_from_bytes runs one deeper */
 } pickle_options;
 
 typedef struct pickle_result pickle_result; /* owns every value */
@@ -127,6 +144,18 @@ typedef struct pickle_result pickle_result; /* owns every value */
 vct_status pickle_load(const unsigned char *data, size_t len, const pickle_options *opt,
                        pickle_result **res, const pickle_value **root, vct_error *err);
 void pickle_free(pickle_result *res);
+
+/* The same for a pickle that starts at data[*pos] and may be followed by more
+ * bytes (a legacy torch.save is several pickles in a row): on success *pos is
+ * just past its STOP. Byte offsets in messages count from data[0]. */
+vct_status pickle_load_at(const unsigned char *data, size_t len, size_t *pos, const pickle_options *opt,
+                          pickle_result **res, const pickle_value **root, vct_error *err);
+/* Bytes of budget the load charged (values, stacks, memo, nested streams). */
+size_t pickle_used(const pickle_result *res);
+/* The PK_STORAGE values that persistent ids made, in stream order (one per
+ * BINPERSID, so a shared storage appears several times): the legacy reader
+ * attaches each one's data. */
+pickle_value *const *pickle_storages(pickle_result *res, int64_t *n);
 
 /* "dict", "tensor", ... for messages. */
 const char *pickle_kind_name(pickle_kind k);

@@ -1,9 +1,11 @@
-/* pth.c: PyTorch checkpoint (zip) and NumPy pickle reader; see pth.h.
+/* pth.c: PyTorch checkpoint (zip, legacy) and pickle reader; see pth.h.
  *
- * Steps: sniff the file (zip, plain pickle, legacy torch), run data.pkl on the
- * safe pickle VM, pick the tensors (the state_dict or every tensor by path),
- * then materialise each one from its storage entry. A storage is read once,
- * when its first tensor needs it, and freed after its last tensor. */
+ * Steps: sniff the file (zip, legacy torch.save, plain pickle), run its pickle
+ * on the safe VM (a legacy file through pth_legacy.c), pick the tensors (the
+ * state_dict or every tensor by path), then materialise each one from its
+ * storage. A zip storage entry is read once, when its first tensor needs it,
+ * and freed after its last tensor; a storage whose bytes are in the file's
+ * buffer (legacy files, _load_from_bytes) is read in place. */
 #include "io/pth.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "io/pickle.h"
+#include "io/pth_legacy.h"
 #include "io/zipfile.h"
 
 #define PTH_MAX_PLAIN_BYTES ((size_t)4 << 30) /* a plain .pkl holds its data inline */
@@ -109,6 +112,9 @@ static int scalar_text(const pickle_value *x, char *buf, size_t cap) {
 
 static int is_tensor(const pickle_value *x) { return x->kind == PK_TENSOR || x->kind == PK_NDARRAY; }
 
+/* a torch tensor whose storage bytes are in a zip entry (not in memory already) */
+static int in_zip(const pickle_value *x) { return x->kind == PK_TENSOR && !x->u.tensor.storage->u.storage.data; }
+
 /* ---- opening ------------------------------------------------------------------------------- */
 
 static vct_status read_plain(reader *r) {
@@ -181,13 +187,11 @@ static vct_status open_zip(reader *r) {
 static vct_status reader_open(reader *r) {
     FILE *f = fopen(r->path, "rb");
     if (!f) return vct_fail(r->err, VCT_STATUS_IO, "%s: cannot open: %s", r->path, strerror(errno));
-    unsigned char head[16] = {0};
+    unsigned char head[32] = {0};
     size_t nh = fread(head, 1, sizeof head, f);
     fclose(f);
-    static const unsigned char legacy[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c,
-                                           0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
     if (nh == 0) return vct_fail(r->err, VCT_STATUS_FORMAT, "%s: empty file, not a zip file", r->path);
-    pickle_options opt = {0, 0};
+    pickle_options opt = {PICKLE_PERSID_NONE, 0, 0};
     if (nh >= 4 && head[0] == 'P' && head[1] == 'K') {
         VCT_TRY(open_zip(r));
         opt.allow_persistent_id = 1;
@@ -195,11 +199,16 @@ static vct_status reader_open(reader *r) {
             return vct_error_wrap(r->err, "%s: data.pkl", r->path);
         return VCT_STATUS_OK;
     }
-    if (nh >= sizeof legacy && memcmp(head, legacy, sizeof legacy) == 0)
-        return vct_fail(r->err, VCT_STATUS_UNSUPPORTED,
-                        "%s: legacy (pre-1.6, non-zip) torch.save format is not supported; re-save "
-                        "it with a newer torch",
-                        r->path);
+    if (pth_legacy_sniff(head, nh)) {
+        VCT_TRY(read_plain(r));
+        r->budget = 2 * (uint64_t)r->pkl_len + ((uint64_t)256 << 20);
+        pth_legacy lg;
+        if (pth_legacy_load(r->pkl, r->pkl_len, NULL, &lg, r->err) != VCT_STATUS_OK)
+            return vct_error_wrap(r->err, "%s", r->path);
+        r->res = lg.res; /* the storages point into r->pkl */
+        r->root = lg.root;
+        return VCT_STATUS_OK;
+    }
     if (nh >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5) {
         VCT_TRY(read_plain(r));
         r->budget = 2 * (uint64_t)r->pkl_len + ((uint64_t)256 << 20);
@@ -295,6 +304,7 @@ static int dict_has_tensor(const pickle_value *d, int all) {
 
 static vct_status choose_state_dict(reader *r, tensor_dict *out) {
     const pickle_value *root = r->root, *sd = NULL;
+    if (is_tensor(root)) return add_pending(r, "tensor", root); /* pickle.dump(tensor), torch.save(tensor) */
     if (root->kind != PK_DICT)
         return vct_fail(r->err, VCT_STATUS_FORMAT, "%s: top level is a %s, not a dict: no state_dict",
                         r->path, pickle_kind_name(root->kind));
@@ -377,7 +387,7 @@ static int rehash(reader *r) {
 static vct_status count_refs(reader *r) {
     for (int64_t i = 0; i < r->nitems; i++) {
         const pickle_value *v = r->items[i].v;
-        if (v->kind != PK_TENSOR) continue;
+        if (!in_zip(v)) continue;
         const pickle_value *s = v->u.tensor.storage;
         slot *sl = find_slot(r, s->u.storage.key);
         if (sl) {
@@ -494,13 +504,14 @@ static vct_status materialise(reader *r, tensor_dict *out, const pending *it) {
     const unsigned char *src;
     slot *sl = NULL;
     if (v->kind == PK_TENSOR) {
-        sl = find_slot(r, v->u.tensor.storage->u.storage.key);
-        dt = sl->dtype;
+        const pickle_value *s = v->u.tensor.storage;
+        if (in_zip(v)) sl = find_slot(r, s->u.storage.key);
+        dt = s->u.storage.dtype;
         nd = v->u.tensor.ndim;
         size = v->u.tensor.size;
         stride = v->u.tensor.stride;
         offset = v->u.tensor.offset;
-        limit = sl->numel;
+        limit = s->u.storage.numel;
     } else {
         if (!v->u.nd.has_data)
             return vct_fail(r->err, VCT_STATUS_FORMAT, "%s: array '%s' has no data (no BUILD)", r->path,
@@ -532,7 +543,7 @@ static vct_status materialise(reader *r, tensor_dict *out, const pending *it) {
         sl->data = NULL;
         sl->refs = 0;
     } else {
-        src = sl ? sl->data : v->u.nd.data;
+        src = sl ? sl->data : v->kind == PK_TENSOR ? v->u.tensor.storage->u.storage.data : v->u.nd.data;
         buf = malloc(nbytes ? nbytes : 1);
         if (!buf) return oom(r);
         gather(buf, src, dtype_size(dt), nd, size, stride, offset);
@@ -591,7 +602,7 @@ static vct_status pth_read(const char *path, int all, tensor_dict *out, vct_erro
     if ((st = check_unique(&r)) != VCT_STATUS_OK) goto fail;
     if (r.zip && (st = count_refs(&r)) != VCT_STATUS_OK) goto fail;
     for (int64_t i = 0; i < r.nitems; i++) {
-        if (r.items[i].v->kind == PK_TENSOR && !r.zip) {
+        if (in_zip(r.items[i].v) && !r.zip) {
             st = vct_fail(err, VCT_STATUS_INTERNAL, "%s: torch tensor outside a zip", path);
             goto fail;
         }
