@@ -16,7 +16,11 @@
  *     tensor fails the load naming it;
  *  4. config: Mask2Former's merged R50 config reads as resnet_config_default(),
  *     detectron2's defaults as STRIDE_IN_1X1 True / FREEZE_AT 2, unsupported options are
- *     refused; backbone_from_config picks the kind and reports 256..2048 @ 4..32.
+ *     refused; backbone_from_config picks the kind and reports 256..2048 @ 4..32; the
+ *     registry resolves the three names, refuses others; the Swin adapter's spec.
+ * Full size (--full): outputs against torch float32 as above; gradients against the
+ * float64 twin in the reference, next to torch's float32 (ReLU/max-pool kinks: see
+ * bb_test.h BBT_TWIN_FACTOR and docs/backbones.md).
  *
  * usage: test_resnet                  (make test)
  *        test_resnet --full REF       (tests/long/backbones_384.sh: Mask2Former's R50 at
@@ -210,6 +214,23 @@ static void test_registry(void) {
         return;
     }
     backbone bb;
+    /* the Swin adapter: D2SwinTransformer.output_shape() of Swin-B, and its buffer check */
+    if (backbone_init(&bb, &backbone_kind_swin, NULL, NULL, &err) == VCT_STATUS_OK) {
+        const backbone_spec *s = &bb.spec;
+        tl_expect(s->n_outs == 4 && s->channels[0] == 128 && s->channels[3] == 1024 && s->strides[0] == 4 &&
+                      s->strides[1] == 8 && s->strides[2] == 16 && s->strides[3] == 32,
+                  "Swin-B output_shape() through the interface", "channels %d..%d, strides %d..%d", s->channels[0],
+                  s->channels[3], s->strides[0], s->strides[3]);
+        tensor_dict empty;
+        tensor_dict_init(&empty);
+        vct_status sb = backbone_check_buffers(&bb, &empty, "backbone.", &err);
+        tl_expect(sb != VCT_STATUS_OK && strstr(err.msg, "relative_position_index"),
+                  "Swin buffers checked through the interface", "status %d: %s", (int)sb, err.msg);
+        tensor_dict_free(&empty);
+        backbone_free(&bb);
+    } else {
+        tl_fail("swin through the interface", "%s", err.msg);
+    }
     vct_status st = backbone_from_config(&bb, root, &err);
     tl_expect(st == VCT_STATUS_UNSUPPORTED && strstr(err.msg, "build_resnet_fpn_backbone") &&
                   strstr(err.msg, "build_pvtv2_b5_backbone"),

@@ -150,6 +150,7 @@ def main():
     ap.add_argument("--detectron2")
     ap.add_argument("--pypath", action="append")
     ap.add_argument("--full")
+    ap.add_argument("--size", type=int, default=384, help="with --full: the image side (384)")
     args = ap.parse_args()
     pvtv2 = import_pvt(args)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -161,7 +162,7 @@ def main():
         net = Net(pvtv2.build_pvtv2_b5_backbone(cfg, None))
         gen = torch.Generator().manual_seed(21)
         perturb(net, gen)
-        images = torch.randn(1, 3, 384, 384, generator=gen)
+        images = torch.randn(1, 3, args.size, args.size, generator=gen)
         out, seed = run(net, images, gen, want_drop=False)
         m = {"format_version": FORMAT_VERSION, "generator": os.path.basename(sys.argv[0]),
              "torch": torch.__version__, "draw_seed": seed, "n_draws": len(DRAWS)}

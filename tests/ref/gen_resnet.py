@@ -9,7 +9,8 @@ usage: /usr/bin/python3 tests/ref/gen_resnet.py [--detectron2 DIR] [--pypath DIR
   --pypath directories holding fvcore, iopath and yacs (see ../../../shared/conformance/harness/README.md);
            the harness stubs (pycocotools, import only) are appended to sys.path
   --full   write the full-size check instead (Mask2Former's R50 at 384x384, batch 1) to OUT
-           (tests/long/backbones_384.sh; hundreds of MB, never committed)
+           (tests/long/backbones_384.sh; ~350 MB, never committed), with the gradients of a
+           float64 twin of the network as grad64.* (see twin64); --size changes the side
 Without the export it prints "skipped" and keeps the committed data.
 
 What it builds (all through build_resnet_backbone on a detectron2 config, then the stages cut
@@ -30,6 +31,7 @@ detectron2 config (yaml) of Mask2Former's R50 and of detectron2's defaults (for 
 config reader).
 """
 import argparse
+import copy
 import os
 import sys
 
@@ -140,6 +142,25 @@ def run(net, images, gen):
     return out, n_params
 
 
+def twin64(net, images, out):
+    """the same network in float64 on the same input and douts: out64.res*, grad64.<param>,
+    grad64.images (stored as float32). ReLU and max-pool kinks make float32 gradients of a full-size ResNet
+    differ from the float64 ones by up to a few % in places (one pre-activation within
+    rounding of 0 switches a whole row of a weight gradient), torch's own float32 included;
+    the long check judges the C gradients against this twin, next to torch's float32 spread."""
+    net64 = copy.deepcopy(net).double()
+    x = images.double().requires_grad_(True)
+    feats = net64(x)
+    loss = sum((feats[k] * out["dout." + k].double()).sum() for k in feats)
+    loss.backward()
+    for k in feats:
+        out["out64." + k] = feats[k].detach().float()
+    for k, p in net64.named_parameters():
+        if p.requires_grad:
+            out["grad64." + k] = p.grad.float()
+    out["grad64.images"] = x.grad.float()
+
+
 def meta_of(cfg, blocks, extra):
     r = cfg.MODEL.RESNETS
     m = {"stem_out_channels": r.STEM_OUT_CHANNELS, "res2_out_channels": r.RES2_OUT_CHANNELS,
@@ -155,6 +176,7 @@ def main():
     ap.add_argument("--detectron2")
     ap.add_argument("--pypath", action="append")
     ap.add_argument("--full")
+    ap.add_argument("--size", type=int, default=384, help="with --full: the image side (384)")
     args = ap.parse_args()
     get_cfg, ShapeSpec, build_resnet_backbone = import_d2(args)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -164,8 +186,9 @@ def main():
         net = build(get_cfg, ShapeSpec, build_resnet_backbone, cfg, None)
         gen = torch.Generator().manual_seed(11)
         perturb(net, gen)
-        images = torch.randn(1, 3, 384, 384, generator=gen)
+        images = torch.randn(1, 3, args.size, args.size, generator=gen)
         out, n = run(net, images, gen)
+        twin64(net, images, out)
         m = {"format_version": FORMAT_VERSION, "generator": os.path.basename(sys.argv[0]),
              "torch": torch.__version__}
         m.update(meta_of(cfg, [3, 4, 6, 3], {"n_params": n}))
