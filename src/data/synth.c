@@ -108,7 +108,7 @@ static void plan_object(synth_object *o, int cls, const synth_clip *c, synth_rng
     double W = c->W, H = c->H, T = c->T;
     memset(o, 0, sizeof *o);
     o->cls = cls;
-    o->s0 = synth_rng_range(r, 0.11, 0.24) * H;
+    o->s0 = synth_rng_range(r, 0.14, 0.3) * H;
     o->s1 = o->s0 * synth_rng_range(r, 0.7, 1.4);
     o->x0 = synth_rng_range(r, 0.15, 0.85) * W;
     o->y0 = synth_rng_range(r, 0.22, 0.78) * H;
