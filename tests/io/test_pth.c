@@ -1,8 +1,10 @@
-/* test_pth.c: the .pth / .pkl reader (src/io/pth.c, pickle.c, zipfile.c).
+/* test_pth.c: the .pth / .pkl reader (src/io/pth.c, pickle.c, pth_legacy.c, zipfile.c).
  *
- *  1. fixtures: every file of tests/data/pth (made with torch by tests/ref/gen_pth.py)
- *     read with pth_read_all and pth_read_state_dict; names, order, dtypes, shapes
- *     and every byte compared with the torch.load values in pth_fixtures.safetensors.
+ *  1. fixtures: every file of tests/data/pth (made with torch by tests/ref/gen_pth.py:
+ *     zip and legacy torch.save files, pickle.dump'ed torch tensors such as AVSBench's
+ *     log-mel .pkl, numpy pickles) read with pth_read_all and pth_read_state_dict;
+ *     names, order, dtypes, shapes and every byte compared with the torch.load /
+ *     pickle.load values in pth_fixtures.safetensors.
  *  2. the conformance checkpoint: keys, shapes, dtypes and a CRC-32 of every tensor
  *     against torch.load (gen_pth.py), plus a few tensors' values.
  *  3. the hostile corpus tests/data/bad (make_bad.py): each file must fail with a
@@ -11,7 +13,9 @@
  *  4. robustness: the conformance data.pkl truncated at many offsets (must fail)
  *     and with random bytes flipped (must fail or succeed, never crash), through
  *     the pickle VM; a fixture's data.pkl likewise through the whole reader (a
- *     stored zip rebuilt around it), and the fixture file itself damaged.
+ *     stored zip rebuilt around it), and the fixture file itself damaged; legacy and
+ *     pickle.dump fixtures truncated (must fail) and bit-flipped; a truncated legacy
+ *     header (format error) and a big-endian legacy file (unsupported).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -550,16 +554,20 @@ static int write_zip(const char *path, int n, char **names, unsigned char **data
     return fclose(f);
 }
 
-static int reader_try(const char *path, vct_status *st) {
+/* both readers: OK, or a format error (unsupported too if allowed) with an empty output */
+static int reader_try_x(const char *path, vct_status *st, int allow_unsupported) {
     tensor_dict d;
     vct_error err = {0};
     for (int all = 0; all < 2; all++) {
         *st = all ? pth_read_all(path, &d, &err) : pth_read_state_dict(path, &d, &err);
         if (*st == VCT_STATUS_OK) tensor_dict_free(&d);
-        else if (*st != VCT_STATUS_FORMAT || d.count != 0) return 0;
+        else if ((*st != VCT_STATUS_FORMAT && !(allow_unsupported && *st == VCT_STATUS_UNSUPPORTED)) || d.count != 0)
+            return 0;
     }
     return 1;
 }
+
+static int reader_try(const char *path, vct_status *st) { return reader_try_x(path, st, 0); }
 
 /* data.pkl of a fixture damaged inside an otherwise valid zip, and the file itself damaged */
 static void fuzz_reader(const char *fixture, const char *tmpdir) {
@@ -643,6 +651,52 @@ static void fuzz_reader(const char *fixture, const char *tmpdir) {
     free(lens);
 }
 
+/* a plain file (legacy torch.save, pickle.dump of tensors) damaged: every
+ * truncation fails with a format error; bit flips fail or succeed, never crash */
+static void fuzz_file(const char *fixture, const char *tmpdir) {
+    char src[512], dst[600], label[700];
+    snprintf(src, sizeof src, PTH_DIR "/%s", fixture);
+    snprintf(dst, sizeof dst, "%s/fuzz_%s", tmpdir, fixture);
+    FILE *f = fopen(src, "rb");
+    if (!f) {
+        tl_fail("fuzz file", "cannot open %s", src);
+        return;
+    }
+    fseek(f, 0, SEEK_END);
+    size_t flen = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *file = malloc(flen), *buf = malloc(flen);
+    if (fread(file, 1, flen, f) != flen) tl_fail("fuzz file", "cannot read %s", src);
+    fclose(f);
+    int64_t trunc_ok = 0, good = 0, refused = 0, other = 0;
+    vct_status st;
+    for (int it = 0; it < 400; it++) {
+        size_t l = flen;
+        memcpy(buf, file, flen);
+        if (it % 2 == 0) l = it < 40 ? flen - 1 - (size_t)it / 2 : rnd() % flen; /* the tail, then anywhere */
+        else
+            for (int j = 0, k = 1 + (int)(rnd() % 3); j < k; j++) buf[rnd() % flen] ^= (unsigned char)(1u << (rnd() % 8));
+        FILE *o = fopen(dst, "wb");
+        fwrite(buf, 1, l, o);
+        fclose(o);
+        if (!reader_try_x(dst, &st, 1)) { /* a flipped little_endian flag: unsupported (big-endian) */
+            if (other++ < 3) printf("  %s: status %s\n", fixture, vct_status_name(st));
+        } else if (st == VCT_STATUS_OK) {
+            good++;
+            trunc_ok += l < flen;
+        } else {
+            refused++;
+        }
+    }
+    snprintf(label, sizeof label, "fuzz file %s: 200 truncations refused, 200 bit flips (%lld ok, %lld refused)",
+             fixture, (long long)good, (long long)refused);
+    tl_expect(other == 0 && trunc_ok == 0, label, "%lld gave another status or a non-empty output, %lld truncations read",
+              (long long)other, (long long)trunc_ok);
+    unlink(dst);
+    free(file);
+    free(buf);
+}
+
 static void test_robustness(void) {
     /* the conformance pickle (or, without the case, a fixture's) through the VM */
     zipfile *z;
@@ -673,6 +727,9 @@ static void test_robustness(void) {
     }
     fuzz_reader("d2_adamw.pth", tmpdir);
     fuzz_reader("views.pth", tmpdir);
+    fuzz_file("legacy_views_dtypes.pth", tmpdir);
+    fuzz_file("noncontiguous_p4.pkl", tmpdir);
+    fuzz_file("tensors_p2.pkl", tmpdir);
     /* a truncated legacy (pre-1.6) header is named as such, not called garbage */
     char legacy[600];
     snprintf(legacy, sizeof legacy, "%s/legacy.pth", tmpdir);
@@ -688,6 +745,27 @@ static void test_robustness(void) {
                   strstr(err2.msg, legacy) == err2.msg,
               "truncated legacy torch header", "status %s: %s", vct_status_name(st), err2.msg);
     unlink(legacy);
+    /* a legacy file whose sys info says big-endian: unsupported, said so */
+    FILE *g = fopen(PTH_DIR "/legacy_views_dtypes.pth", "rb");
+    unsigned char lb[4096];
+    size_t ll = g ? fread(lb, 1, sizeof lb, g) : 0, at = 0;
+    if (g) fclose(g);
+    for (size_t i = 0; i + 20 < ll && !at; i++)
+        if (memcmp(lb + i, "little_endian", 13) == 0)
+            for (size_t j = i + 13; j < i + 18 && !at; j++)
+                if (lb[j] == 0x88) at = j;
+    if (!at || ll == sizeof lb) {
+        tl_fail("big-endian legacy file", "no little_endian flag found in legacy_views_dtypes.pth");
+    } else {
+        lb[at] = 0x89; /* NEWFALSE */
+        f = fopen(legacy, "wb");
+        fwrite(lb, 1, ll, f);
+        fclose(f);
+        st = pth_read_all(legacy, &d, &err2);
+        tl_expect(st == VCT_STATUS_UNSUPPORTED && strstr(err2.msg, "big-endian") && strstr(err2.msg, legacy) == err2.msg,
+                  "big-endian legacy file: unsupported", "status %s: %s", vct_status_name(st), err2.msg);
+        unlink(legacy);
+    }
     rmdir(tmpdir);
 }
 

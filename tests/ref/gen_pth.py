@@ -11,6 +11,13 @@ metadata:
   "sd.<file>"       the pth_read_state_dict keys, in order
   "sdprefix.<file>" where the state_dict sits in the "all" names ("" or "model.")
   "meta.<file>"     a few metadata entries pth_read_all must report, "k=v" lines
+The legacy (pre-1.6, non-zip) format appears twice: whole files written with
+torch.save(..., _use_new_zipfile_serialization=False), and inside pickle.dump
+of torch tensors (each storage pickles as torch.storage._load_from_bytes of a
+legacy stream), as AVSBench's log-mel .pkl files are. A legacy stream's storage
+keys are memory addresses (str(storage._cdata)); canon_legacy() renames them
+0, 1, ... in order of first use and puts the data section in that order, so
+regenerating gives the same bytes. torch.load reads the result to the same values.
 and, from the conformance checkpoint (../shared/conformance/cases/ss-reduced-1f/
 model_best.pth, read with torch.load), its state_dict: "conf.keys", "conf.shapes",
 "conf.dtypes", "conf.crc32" (zlib CRC-32 of each tensor's C-order bytes, so the C
@@ -22,6 +29,8 @@ import collections
 import io
 import os
 import pickle
+import pickletools
+import struct
 import zipfile
 import zlib
 
@@ -193,7 +202,105 @@ def fixtures():
     ])
     f["detectron_py2_style.pkl"] = ({"blobs": blobs, "__author__": "vct"}, "py2", "blobs.",
                                     {"__author__": "vct"})
+
+    # the legacy format: whole files, and pickle.dump of tensors (AVSBench's log-mel .pkl)
+    net, opt, sched = trained("adamw")
+    ck = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+          "iteration": 5}
+    f["legacy_d2_adamw.pth"] = (ck, "torch_legacy", "model.", {"iteration": "5"})
+    mixed = collections.OrderedDict(list(views.items()) + [(k, v) for k, v in dt.items() if k != "param"])
+    f["legacy_views_dtypes.pth"] = (mixed, "torch_legacy", "", {})
+    g = torch.Generator().manual_seed(11)  # log-mel-like values: [T, 1, 96, 64] float32
+    f["logmel_5_p4.pkl"] = ((torch.randn(5, 1, 96, 64, generator=g) * 12 - 30).float(), "tpickle4", "", {})
+    f["logmel_10_p3.pkl"] = ((torch.randn(10, 1, 96, 64, generator=g) * 12 - 30).float(), "tpickle3", "", {})
+    x = torch.randn(6, 1, 8, 5, generator=g)
+    f["noncontiguous_p4.pkl"] = (x.permute(3, 1, 0, 2)[1:4, :, ::2], "tpickle4", "", {})
+    several = collections.OrderedDict([
+        ("transposed", x.view(6, 40).t()),
+        ("slice", x.view(6, 40)[2:5, 3:30:4]),
+        ("i64", torch.arange(12, dtype=torch.int64).view(3, 4) * 1000003 - 7),
+        ("f16", (x[0, 0] * 50).half()),
+        ("bool", x[1, 0] > 0),
+        ("scalar", torch.tensor(-0.75)),
+        ("empty", torch.zeros(0, 4)),
+    ])
+    f["tensors_p2.pkl"] = (several, "tpickle2", "", {})
     return f
+
+
+class _Scan(pickle.Unpickler):
+    """runs a legacy object pickle inertly, recording its storage persistent ids"""
+
+    def __init__(self, f):
+        super().__init__(f)
+        self.pids = []
+
+    def find_class(self, module, name):
+        if module == "torch" and name.endswith("Storage") or module == "collections":
+            return super().find_class(module, name)
+        return lambda *a, **k: None
+
+    def persistent_load(self, pid):
+        self.pids.append(pid)
+        return None
+
+
+def canon_legacy(b):
+    """a legacy torch.save stream with its storage keys renamed 0, 1, ... (order of first
+    use in the object pickle) and the key list and data section in that order"""
+    f = io.BytesIO(b)
+    ends, ops = [], []
+    for i in range(5):  # magic, protocol version, sys info, object, key list
+        for op, arg, pos in pickletools.genops(f):
+            if i == 3:
+                ops.append((op.name, arg, pos))
+        ends.append(f.tell())
+    scan = _Scan(io.BytesIO(b[ends[2]:ends[3]]))
+    scan.load()
+    assert all(p[0] == "storage" and p[5] is None for p in scan.pids)
+    new, esize = {}, {}
+    for p in scan.pids:
+        new.setdefault(p[2], str(len(new)))
+        esize[p[2]] = p[1](0).element_size()
+    keys = pickle.loads(b[ends[3]:ends[4]])
+    assert sorted(keys) == sorted(new)
+    data, pos = {}, ends[4]
+    for k in keys:
+        (n,) = struct.unpack("<q", b[pos:pos + 8])
+        data[k] = b[pos:pos + 8 + n * esize[k]]
+        pos += 8 + n * esize[k]
+    assert pos == len(b)
+    obj, last = bytearray(), ends[2]  # the object pickle with each key string replaced
+    for j, (name, arg, at) in enumerate(ops):
+        assert name != "FRAME"
+        if name in ("BINUNICODE", "SHORT_BINUNICODE") and arg in new:
+            end = ops[j + 1][2]
+            obj += b[last:at] + b"X" + struct.pack("<I", len(new[arg])) + new[arg].encode()
+            last = end
+    obj += b[last:ends[3]]
+    order = sorted(new, key=lambda k: int(new[k]))
+    out = (b[:ends[2]] + bytes(obj) + pickle.dumps([new[k] for k in order], protocol=2) +
+           b"".join(data[k] for k in order))
+    return out
+
+
+def legacy_bytes(obj):
+    b = io.BytesIO()
+    torch.save(obj, b, _use_new_zipfile_serialization=False)
+    return canon_legacy(b.getvalue())
+
+
+class TensorPickler(pickle.Pickler):
+    """pickle.dump as torch 1.13 does it (TypedStorage.__reduce__ gives
+    (_load_from_bytes, (legacy torch.save of the storage,))), with canonical keys"""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, torch.storage.TypedStorage):
+            fn, (b,) = obj.__reduce__()  # torch's own; only the keys change
+            assert fn is torch.storage._load_from_bytes
+            assert canon_legacy(b) == legacy_bytes(obj)
+            return (torch.storage._load_from_bytes, (legacy_bytes(obj),))
+        return NotImplemented
 
 
 def py2_pickle(obj):
@@ -242,11 +349,23 @@ def save(obj, how, path):
             back = pickle.load(fh, encoding="latin1")
         for k, v in obj["blobs"].items():
             assert back["blobs"][k].dtype == v.dtype and np.array_equal(back["blobs"][k], v), k
+    elif how == "torch_legacy":
+        with open(path, "wb") as fh:
+            fh.write(legacy_bytes(obj))
+    elif how.startswith("tpickle"):  # pickle.dump of torch tensors
+        with open(path, "wb") as fh:
+            TensorPickler(fh, protocol=int(how[-1])).dump(obj)
     elif how.startswith("pickle"):
         with open(path, "wb") as fh:
             pickle.dump(obj, fh, protocol=int(how[-1]))
     else:
         raise ValueError(how)
+
+
+def sorted_items(x):
+    out = []
+    walk(x, "", out)
+    return out
 
 
 def conformance(tensors, meta):
@@ -274,6 +393,13 @@ def main():
         save(obj, how, path)
         if how.startswith("torch") or how == "deflate":
             obj = torch.load(path)  # what the file holds
+        elif how.startswith("tpickle"):
+            with open(path, "rb") as fh:
+                back = pickle.load(fh)
+            same = [(a.dtype == b.dtype and a.shape == b.shape and a.stride() == b.stride() and
+                     torch.equal(a, b)) for (_, a), (_, b) in zip(*[sorted_items(x) for x in (obj, back)])]
+            assert same and all(same), fname
+            obj = back
         items = []
         walk(obj, "", items)
         names, dtypes, shapes = [], [], []
@@ -286,8 +412,11 @@ def main():
         meta["all." + fname] = "\n".join(names)
         meta["dtypes." + fname] = "\n".join(dtypes)
         meta["shapes." + fname] = "\n".join(shapes)
-        sd = obj if prefix == "" else obj[prefix[:-1]]
-        meta["sd." + fname] = "\n".join(k for k, v in sd.items() if isinstance(v, (torch.Tensor, np.ndarray)))
+        if isinstance(obj, torch.Tensor):  # a bare tensor is its own state_dict, named "tensor"
+            meta["sd." + fname] = "tensor"
+        else:
+            sd = obj if prefix == "" else obj[prefix[:-1]]
+            meta["sd." + fname] = "\n".join(k for k, v in sd.items() if isinstance(v, (torch.Tensor, np.ndarray)))
         meta["sdprefix." + fname] = prefix
         meta["meta." + fname] = "\n".join(f"{k}={v}" for k, v in extra.items())
         print(f"{fname}: {len(names)} tensors, {os.path.getsize(path)} bytes")
