@@ -16,7 +16,8 @@
  *     finite difference of the forward can see) is removed with the logits' own
  *     directional derivative;
  *  4. the assignment op alone: forced indices, the straight-through gradient against
- *     finite differences of its surrogate;
+ *     finite differences of its surrogate; forced assignments through PPQG (what
+ *     `vct conform --inject ppqg.assign_idx` relies on);
  *  5. configuration from the shared case (config.yaml, checkpoint shapes) and refusals.
  */
 #include <math.h>
@@ -32,6 +33,8 @@
 #include "model/av_decoder.h"
 #include "model/ppqg.h"
 #include "model/semantic_inference.h"
+#include "ops/activation.h"
+#include "ops/interpolate.h"
 #include "testlib.h"
 
 #define CASE_DIR "../shared/conformance/cases/ss-reduced-1f"
@@ -424,6 +427,97 @@ static void test_against_official(fixture *f) {
     }
     draw_source_free(&ds);
     tensor_dict_free(&rec);
+}
+
+/* ---- forced assignments (conform --inject ppqg.assign_idx, frozen decisions) ----
+ * Forcing the argmax it would take changes nothing; moving one pixel from query a to
+ * query b changes the vision queries of a and b in that frame and nothing else. */
+static void test_forced_assignment(fixture *f) {
+    ag_tape t;
+    run_out o;
+    const int64_t S = f->qcfg.num_pixel, C = T_C;
+    if (!run(f, &t, 0, NULL, NULL, NULL, &o)) return;
+    int64_t *idx = malloc((size_t)(T_B * S) * sizeof(int64_t));
+    float *base = malloc((size_t)(T_Q * T_B * C) * sizeof(float));
+    memcpy(idx, o.q.assign_idx, (size_t)(T_B * S) * sizeof(int64_t));
+    memcpy(base, o.q.queries->data, (size_t)(T_Q * T_B * C) * sizeof(float));
+    ag_tape_free(&t);
+    if (run(f, &t, 0, NULL, idx, NULL, &o)) {
+        tl_expect(memcmp(base, o.q.queries->data, (size_t)(T_Q * T_B * C) * sizeof(float)) == 0,
+                  "forcing the computed assignment changes nothing", "%s", f->kind);
+        ag_tape_free(&t);
+    }
+    const int64_t b = 1, px = 37, qa = idx[b * S + px], qb = (qa + 3) % T_Q;
+    idx[b * S + px] = qb;
+    if (run(f, &t, 0, NULL, idx, NULL, &o)) {
+        int wrong = 0, moved_a = 0, moved_b = 0;
+        for (int64_t q = 0; q < T_Q; q++)
+            for (int64_t bb = 0; bb < T_B; bb++)
+                for (int64_t c = 0; c < C; c++) {
+                    int64_t k = (q * T_B + bb) * C + c; /* [Q, B, C] */
+                    int same = memcmp(&base[k], &o.q.queries->data[k], sizeof(float)) == 0;
+                    if (bb == b && q == qa) moved_a |= !same;
+                    else if (bb == b && q == qb) moved_b |= !same;
+                    else wrong += !same;
+                }
+        tl_expect(o.q.assign_idx[b * S + px] == qb && moved_a && moved_b && wrong == 0,
+                  "one forced pixel moves exactly its two queries", "%s: idx %lld, moved %d/%d, other changes %d",
+                  f->kind, (long long)o.q.assign_idx[b * S + px], moved_a, moved_b, wrong);
+        ag_tape_free(&t);
+    }
+    free(idx);
+    free(base);
+}
+
+/* ---- the masked-attention rule at its boundary ----
+ * Mask features scaled by 1e-9 over a corner make mask logits of about +-1e-8 there:
+ * fp32 sigmoid rounds the negative ones to exactly 0.5, which is NOT blocked (the
+ * reference's `sigmoid < 0.5`, not `m < 0`); every layer's mask must equal the rule
+ * restated here from the decoder's own predictions: bilinear to the level, fp32
+ * sigmoid < 0.5, a row blocked everywhere opened. */
+static void test_mask_rule(fixture *f) {
+    const int64_t n = shape_numel(4, f->in_shape[4]);
+    float *saved = malloc((size_t)n * sizeof(float));
+    memcpy(saved, f->in[4], (size_t)n * sizeof(float));
+    for (int64_t bc = 0; bc < T_B * T_C; bc++)
+        for (int64_t y = 0; y < 7; y++)
+            for (int64_t x = 0; x < 6; x++) f->in[4][(bc * T_HM + y) * T_WM + x] *= 1e-9f;
+    ag_tape t;
+    run_out o;
+    vct_error err = {0};
+    if (run(f, &t, 0, NULL, NULL, NULL, &o)) {
+        int64_t bad = 0, zeros = 0, opened = 0;
+        for (int i = 0; i < T_LAYERS; i++) {
+            if (!o.masks.mask[i]) continue;
+            const ag_var *lvl = o.in[i % 4]; /* level l = i mod 4: in[l] */
+            const int64_t h = lvl->shape[2], w = lvl->shape[3], HW = h * w;
+            float *small = malloc((size_t)(T_B * T_Q * HW) * sizeof(float));
+            interpolate_bilinear_forward(small, o.d.pred_masks[i]->data, T_B, T_Q, T_HM, T_WM, h, w, 0, NULL, &err);
+            for (int64_t b = 0; b < T_B; b++)
+                for (int64_t q = 0; q < T_Q; q++) {
+                    unsigned char row[64];
+                    int64_t nb = 0;
+                    for (int64_t k = 0; k < HW; k++) {
+                        float m = small[(b * T_Q + q) * HW + k];
+                        zeros += m < 0.0f && sigmoid_f32(m) == 0.5f;
+                        nb += row[k] = sigmoid_f32(m) < 0.5f;
+                    }
+                    if (nb == HW) {
+                        memset(row, 0, sizeof row);
+                        opened++;
+                    }
+                    for (int64_t hh = 0; hh < T_HEADS; hh++)
+                        bad += memcmp(row, o.masks.mask[i] + ((b * T_HEADS + hh) * T_Q + q) * HW, (size_t)HW) != 0;
+                }
+            free(small);
+        }
+        tl_expect(bad == 0 && zeros > 0, "masked attention: fp32 sigmoid < 0.5 at tiny negative logits, opened rows",
+                  "%s: %lld rows differ, %lld negative logits with sigmoid 0.5, %lld rows opened", f->kind, (long long)bad,
+                  (long long)zeros, (long long)opened);
+        ag_tape_free(&t);
+    }
+    memcpy(f->in[4], saved, (size_t)n * sizeof(float));
+    free(saved);
 }
 
 /* ---- 3: directional finite differences with frozen decisions ----
@@ -895,6 +989,8 @@ int main(void) {
         fixture f;
         if (setup(&f, kinds[k])) {
             test_against_official(&f);
+            test_forced_assignment(&f);
+            test_mask_rule(&f);
             test_directional(&f);
             if (k == 0) test_wrong_size(&f);
         }
