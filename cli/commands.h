@@ -10,5 +10,6 @@ int cmd_data(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_segment(int argc, char **argv);
 
 #endif

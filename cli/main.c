@@ -21,10 +21,11 @@ static const subcommand subcommands[] = {
     {"convert", cmd_convert, "convert an official .pth checkpoint to a vct safetensors checkpoint"},
     {"features", cmd_features, "the VGGish log-mel of an audio or video file (and audio features with --model)"},
     {"synth", cmd_synth, "write SynthAVS, a procedural audio-visual data set in an AVSBench layout"},
+    {"segment", cmd_segment, "segment the sounding objects of a clip (frames + audio + Maskiges, or a video)"},
 };
 
 /* Planned in docs/architecture.md; not built yet, so they say so instead of pretending. */
-static const char *planned[] = {"segment", "train", "bench"};
+static const char *planned[] = {"train", "bench"};
 
 static void usage(FILE *f) {
     fprintf(f, "usage: vct <command> [options]   (vct <command> --help for details)\n\ncommands:\n");
