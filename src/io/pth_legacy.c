@@ -226,8 +226,8 @@ vct_status pth_legacy_load_storage(const unsigned char *data, size_t len, const 
                         PICKLE_MAX_NESTING);
     if (len >= opt->max_bytes)
         return vct_fail(err, VCT_STATUS_FORMAT,
-                        "%zu bytes would exceed the %zu bytes of budget left for this file (excessive size)", len,
-                        opt->max_bytes);
+                        "reading a stream of %zu bytes would exceed the %zu bytes left of the file's memory "
+                        "budget (excessive size)", len, opt->max_bytes);
     pickle_options o = *opt;
     o.max_bytes -= len;
     pth_legacy lg;

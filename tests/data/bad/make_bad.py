@@ -111,6 +111,66 @@ def ckpt_zip(pkl, storages=None, deflate=False):
     return torch_zip(e, deflate=deflate)
 
 
+# ---- legacy torch.save streams (pre-1.6 files; pickle.dump of a tensor holds one per storage) --
+
+LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+
+
+def legacy_stream(obj, keys, data, magic=LEGACY_MAGIC, version=1001):
+    """magic, protocol version, sys info, the object pickle `obj`, the key list, then `data`
+    (the storages: per listed key an 8-byte element count and the elements)"""
+    m = proto(2) + b"\x8a\x0a" + magic.to_bytes(10, "little") + STOP
+    v = proto(2) + b"M" + struct.pack("<H", version) + STOP
+    si = (proto(2) + EMPTY_DICT + MARK + uni("protocol_version") + b"M" + struct.pack("<H", 1001) +
+          uni("little_endian") + b"\x88" + uni("type_sizes") + EMPTY_DICT + MARK + uni("short") + b"K\x02" +
+          uni("int") + b"K\x04" + uni("long") + b"K\x04" + SETITEMS + SETITEMS + STOP)
+    kl = proto(2) + b"]" + MARK + b"".join(uni(k) for k in keys) + b"e" + STOP
+    return m + v + si + obj + kl + data
+
+
+def legacy_pid(key, numel, view=b"N"):
+    return tup([uni("storage"), glob("torch", "FloatStorage"), uni(key), uni("cpu"), i64(numel), view]) + b"Q"
+
+
+def storage_data(count, n=None):
+    """8-byte count, then n floats (n defaults to count)"""
+    return struct.pack("<q", count) + floats(count if n is None else n)
+
+
+def storage_stream(numel, **kw):
+    """the legacy torch.save of one FloatStorage, as a storage's __reduce__ makes it"""
+    return legacy_stream(proto(2) + legacy_pid("0", numel) + STOP, ["0"], storage_data(numel), **kw)
+
+
+def load_from_bytes(arg):
+    return glob("torch.storage", "_load_from_bytes") + arg + b"\x85" + REDUCE
+
+
+def binbytes(b):
+    return b"B" + struct.pack("<I", len(b)) + b
+
+
+def dumped_tensor(storage, size, stride, offset=0):
+    """pickle.dump(tensor) (protocol 4, unframed): _rebuild_tensor_v2(storage, offset, size, stride, ...)"""
+    return (proto(4) + glob("torch._utils", "_rebuild_tensor_v2") + MARK + storage + i64(offset) +
+            tup([i64(x) for x in size]) + tup([i64(x) for x in stride]) + NEWFALSE +
+            glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE + TUPLE + REDUCE + STOP)
+
+
+def legacy_tensor(key, numel, offset, size, stride, view=b"N"):
+    return (glob("torch._utils", "_rebuild_tensor_v2") + MARK + legacy_pid(key, numel, view) + i64(offset) +
+            tup([i64(s) for s in size]) + tup([i64(s) for s in stride]) + NEWFALSE +
+            glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE + TUPLE + REDUCE)
+
+
+def legacy_file(tensors, keys, data, **kw):
+    """a whole legacy torch.save file of {'model': OrderedDict(name -> tensor)}"""
+    body = b"".join(uni(n) + t for n, t in tensors)
+    obj = (proto(2) + EMPTY_DICT + uni("model") + glob("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE +
+           MARK + body + SETITEMS + b"s" + STOP)
+    return legacy_stream(obj, keys, data, **kw)
+
+
 def payload_system(name, p4=False):
     cmd = f"touch {MARKER}{name}"
     if p4:
@@ -251,6 +311,57 @@ def corpus():
     files["numpy_reconstruct_not_ndarray.pkl"] = (
         proto(2) + glob("numpy.core.multiarray", "_reconstruct") + MARK + glob("collections", "OrderedDict") +
         tup([b"K\x00"]) + b"C\x01b" + TUPLE + REDUCE + STOP)
+
+    # legacy torch.save streams inside torch.storage._load_from_bytes (pickle.dump of a tensor)
+    def dumped(name, stream, size=(2, 3), stride=(3, 1), offset=0):
+        files[name] = dumped_tensor(load_from_bytes(binbytes(stream)), size, stride, offset)
+
+    good = storage_stream(6)
+    dumped("legacy_pkl_truncated.pkl", good[:-5])
+    dumped("legacy_pkl_truncated_header.pkl", good[:40])
+    dumped("legacy_pkl_wrong_magic.pkl", storage_stream(6, magic=LEGACY_MAGIC ^ 0xFF00))
+    dumped("legacy_pkl_protocol_1000.pkl", storage_stream(6, version=1000))
+    dumped("legacy_pkl_storage_short.pkl",  # the stored count and data: 4 elements, the pickle says 6
+           legacy_stream(proto(2) + legacy_pid("0", 6) + STOP, ["0"], storage_data(4)))
+    dumped("legacy_pkl_key_list_other.pkl",
+           legacy_stream(proto(2) + legacy_pid("0", 6) + STOP, ["1"], storage_data(6)))
+    dumped("legacy_pkl_key_list_empty.pkl", legacy_stream(proto(2) + legacy_pid("0", 6) + STOP, [], b""))
+    dumped("legacy_pkl_key_listed_twice.pkl",
+           legacy_stream(proto(2) + legacy_pid("0", 6) + STOP, ["0", "0"], storage_data(6) * 2))
+    dumped("legacy_pkl_stray_bytes.pkl", good + b"\x00" * 4)
+    dumped("legacy_pkl_not_a_storage.pkl", legacy_stream(proto(2) + uni("x") + STOP, [], b""))
+    dumped("legacy_pkl_tensor_beyond_storage.pkl", good, size=(4, 4), stride=(4, 1))
+    cmd = f"touch {MARKER}legacy_pkl_os_system_inside.pkl"
+    dumped("legacy_pkl_os_system_inside.pkl",
+           legacy_stream(proto(2) + glob("os", "system") + uni(cmd) + b"\x85" + REDUCE + STOP, [], b""))
+    files["legacy_pkl_not_bytes.pkl"] = dumped_tensor(load_from_bytes(uni("not bytes")), (2, 3), (3, 1))
+    # _load_from_bytes nested 40 deep: each stream's object is the next one's _load_from_bytes
+    s = good
+    for _ in range(40):
+        s = legacy_stream(proto(2) + load_from_bytes(binbytes(s)) + STOP, [], b"")
+    dumped("legacy_pkl_nested_bomb.pkl", s)
+    # one 32 KiB stream read 4000 times through the memo: 128 MiB of work from a 56 KiB file
+    big = storage_stream(8000)
+    bomb = (proto(4) + b"]" + MARK + glob("torch.storage", "_load_from_bytes") + b"q\x00" + binbytes(big) +
+            b"q\x01" + b"\x85" + REDUCE + (b"h\x00h\x01\x85" + REDUCE) * 3999 + b"e" + STOP)
+    files["legacy_pkl_size_bomb.pkl"] = bomb
+
+    # whole legacy torch.save files
+    w = legacy_tensor("0", 6, 0, (2, 3), (3, 1))
+    lf = legacy_file([("w", w)], ["0"], storage_data(6))
+    files["legacy_truncated.pth"] = lf[:-9]
+    files["legacy_wrong_magic.pth"] = legacy_file([("w", w)], ["0"], storage_data(6), magic=LEGACY_MAGIC + 1)
+    files["legacy_storage_short.pth"] = legacy_file([("w", w)], ["0"], storage_data(2))
+    files["legacy_key_list_mismatch.pth"] = legacy_file([("w", w)], ["0", "1"], storage_data(6) * 2)
+    files["legacy_declared_not_listed.pth"] = legacy_file(
+        [("w", w), ("v", legacy_tensor("1", 6, 0, (6,), (1,)))], ["0"], storage_data(6))
+    files["legacy_storage_view.pth"] = legacy_file(
+        [("w", legacy_tensor("0", 6, 0, (2, 3), (3, 1), view=tup([uni("1"), i64(0), i64(6)])))], ["0"],
+        storage_data(6))
+    files["legacy_tensor_beyond_storage.pth"] = legacy_file(
+        [("w", legacy_tensor("0", 6, 2, (2, 3), (3, 1)))], ["0"], storage_data(6))
+    files["legacy_zip_persid.pth"] = legacy_file(  # the 5-item persistent id of the zip format
+        [("w", tensor("0", 6, 0, (2, 3), (3, 1)))], ["0"], storage_data(6))
     return files, live
 
 
