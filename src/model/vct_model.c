@@ -150,18 +150,20 @@ void vct_forward_outputs_free(vct_forward_outputs *o) {
     memset(o, 0, sizeof *o);
 }
 
-void vct_model_decide(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W) {
-    if (K == 2) {
-        const int64_t HW = H * W;
-        for (int64_t i = 0; i < HW; i++) {
-            float x[2] = {s[i], s[HW + i]}, y[2];
-            vct_error e;
-            softmax_forward(y, x, 1, 2, &e); /* the evaluator's softmax over the 2 channels */
-            labels[i] = y[1] > 0.5f;
-        }
-    } else {
+vct_status vct_model_decide(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W, vct_error *err) {
+    const int64_t HW = H * W;
+    if (K != 2) {
         sem_seg_argmax(labels, s, 1, K, H, W);
+        return VCT_STATUS_OK;
     }
+    /* the evaluator's softmax over the 2 channels, as [HW, 2] rows in one call */
+    float *x = calloc((size_t)(4 * HW), sizeof(float));
+    if (!x) return vct_fail(err, VCT_STATUS_NO_MEMORY, "no memory for %lldx%lld probabilities", (long long)H, (long long)W);
+    for (int64_t i = 0; i < HW; i++) x[2 * i] = s[i], x[2 * i + 1] = s[HW + i];
+    vct_status st = softmax_forward(x + 2 * HW, x, HW, 2, err);
+    for (int64_t i = 0; i < HW && st == VCT_STATUS_OK; i++) labels[i] = x[2 * HW + 2 * i + 1] > 0.5f;
+    free(x);
+    return st;
 }
 
 /* Labels at (Ho, Wo) from one frame's scores s [K, H, W], resized in groups of
@@ -178,7 +180,7 @@ static vct_status decide_resized(uint8_t *labels, const float *s, int64_t K, int
         st = interpolate_bilinear_forward(buf, s + c0 * H * W, 1, c1 - c0, H, W, Ho, Wo, 0, NULL, err);
         if (st != VCT_STATUS_OK) break;
         if (K == 2) {
-            vct_model_decide(labels, buf, 2, Ho, Wo);
+            st = vct_model_decide(labels, buf, 2, Ho, Wo, err);
             break;
         }
         for (int64_t c = next; c < c1; c++) { /* running first argmax; a NaN wins (sem_seg_argmax) */
@@ -243,7 +245,7 @@ static vct_status post(const vct_model *m, const vct_forward_inputs *in, vct_for
                                o->Wm, &sp, scratch, err));
     float *s224 = o->sem_seg + b * K * E2;
     VCT_TRY(interpolate_bilinear_forward(s224, s, 1, K, sp.img_h, sp.img_w, EVAL_SIZE, EVAL_SIZE, 0, NULL, err));
-    vct_model_decide(o->labels_224 + b * E2, s224, K, EVAL_SIZE, EVAL_SIZE);
+    VCT_TRY(vct_model_decide(o->labels_224 + b * E2, s224, K, EVAL_SIZE, EVAL_SIZE, err));
     if (o->labels_own)
         VCT_TRY(decide_resized(o->labels_own + b * in->own_h * in->own_w, s, K, sp.img_h, sp.img_w, in->own_h,
                                in->own_w, err));

@@ -98,6 +98,6 @@ void vct_forward_outputs_free(vct_forward_outputs *o);
 
 /* The per-pixel decision of one frame's class scores s [K, H, W] (AVSS: first argmax;
  * K = 2: foreground iff softmax over the 2 channels, [1] > 0.5). */
-void vct_model_decide(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W);
+vct_status vct_model_decide(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W, vct_error *err);
 
 #endif
