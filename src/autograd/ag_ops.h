@@ -21,7 +21,6 @@ ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b);
  * (1 = blocked) that must outlive the tape. */
 ag_var *ag_attention(ag_tape *t, ag_var *q, ag_var *k, ag_var *v, const unsigned char *mask);
 
-#endif
 
 /* softmax over the last dim */
 ag_var *ag_softmax(ag_tape *t, ag_var *x);
@@ -32,3 +31,5 @@ ag_var *ag_matmul(ag_tape *t, ag_var *a, ag_var *b, int trans_a, int trans_b);
 /* x / ||x||_2 over the last dim, with no eps (the official prototype-audio
  * code divides by the norm itself; model.md §4 item 15) */
 ag_var *ag_l2normalize(ag_tape *t, ag_var *x);
+
+#endif
