@@ -134,6 +134,7 @@ static pickle_value *new_seq(vm *v, pickle_kind k, pickle_value *const *items, i
 
 /* append n items to a list/dict's item array */
 static int seq_append(vm *v, pickle_value *s, pickle_value *const *items, int64_t n) {
+    if (n == 0) return 0; /* APPENDS of an empty frame; an empty list has no item array */
     if (s->u.seq.n + n > s->u.seq.cap) {
         int64_t nc = s->u.seq.cap ? s->u.seq.cap * 2 : 8;
         while (nc < s->u.seq.n + n) nc *= 2;
