@@ -27,7 +27,7 @@ BENCH_BIN:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIB      := $(BUILD)/libvct.a
 VCT      := $(BUILD)/vct
 
-.PHONY: all test test-long bench bench-gemm asan ref mutate deps help clean tests
+.PHONY: all test test-long bench bench-gemm bench-swin asan ref mutate deps help clean tests
 .DEFAULT_GOAL := all
 
 all: $(VCT) ## build libvct.a and the vct binary
@@ -71,8 +71,11 @@ asan: deps ## the test suite under ASan+UBSan (separate build dir)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_tests.sh build-asan --asan
 
-bench: $(BENCH_BIN) ## every benchmark (ours next to PyTorch, same run)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+bench: $(BENCH_BIN) ## every benchmark: each bench/*.sh prints ours next to PyTorch measured in the same run
+	@for s in bench/*.sh; do echo "==== $$s"; sh $$s $(BUILD) || exit 1; done
+
+bench-swin: $(BUILD)/bench/bench_swin ## Swin-B forward at 384 per frame and peak RSS, vct next to the official PyTorch module
+	@bench/bench_swin.sh $(BUILD)
 
 bench-gemm: $(BUILD)/bench/bench_gemm ## GEMM GFLOP/s per backend next to torch.matmul
 	@bench/bench_gemm.sh $(BUILD)
