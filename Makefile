@@ -87,7 +87,7 @@ mutate: ## break each op family in turn and show the suite catches it
 	@tests/mutate.sh
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 clean: ## remove build outputs
 	rm -rf build build-asan
