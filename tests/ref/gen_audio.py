@@ -22,9 +22,19 @@ would be large):
   audio_containers.safetensors  per container: the samples the official code reads
                                 from `ffmpeg -i FILE -c:a pcm_s16le x.wav`
   audio_frontend.safetensors    kaiser_best table subset, example counts, task padding
+  audio_coverage.safetensors    the coverage set (see COV below): per entry its spec, the
+                                checksum of its WAV data, decoded/log-mel subsets and sums
+  audio_long.safetensors        the official float32 examples of the 10 s and 13.7 s chirps
+Inputs of the coverage set: synthetic signals generated from a formula (here and in
+tests/audio/test_coverage.c), the committed FLAC sources (espeak-ng, fluidsynth) tiled,
+and the committed mp3/opus/aac/ac3 files.
 """
 import hashlib
 import os
+
+# The OpenBLAS kernel changes the last bits of numpy's float64 mel dot products; the
+# committed data was made with the default kernel (harness env.sh sets SkylakeX).
+os.environ.pop("OPENBLAS_CORETYPE", None)
 import subprocess
 import sys
 import tempfile
@@ -249,3 +259,181 @@ fe["pad.examples"] = x.detach().numpy()[:, 0]
 fe["pad.s4_rows"] = rowmap(s4)
 fe["pad.avss_rows"] = rowmap(avss)
 write_ref("audio_frontend", fe, meta)
+
+# ---- coverage: signals x rates x channels x formats x durations (tests/audio/test_coverage.c) --
+# Each entry is a WAV that both sides build from a spec, byte for byte: a synthetic
+# signal (integer-phase sine and chirp, counter-hashed noise, in exactly reproducible
+# double arithmetic) or a committed FLAC source (espeak-ng speech, fluidsynth note)
+# tiled to the duration. The C test writes the same bytes, checks their checksum and
+# runs its own chain on them; here the official wavfile_to_examples runs on them.
+# Containers (mp3/opus/aac/ac3, and the FLAC sources): the reference is the official
+# code on `ffmpeg -i F -c:a pcm_s16le x.wav`; the C test decodes F itself.
+KIND = {"sine": 0, "chirp": 1, "noise": 2, "file": 3, "container": 4}
+FMT = {"s16": 0, "s24": 1, "f32": 2}
+M32 = (1 << 32) - 1
+COV = [  # stem suffix: signal, rate, channels, format, duration (s, or None = the source's)
+    ("sine", 16000, 1, "s16", 0.96), ("sine", 16000, 2, "s24", 5), ("sine", 8000, 1, "f32", 0.96),
+    ("sine", 48000, 2, "s16", 0.96), ("sine", 32000, 1, "s16", 10),
+    ("chirp", 16000, 1, "s16", 10), ("chirp", 44100, 2, "s24", 13.7), ("chirp", 22050, 1, "s16", 5),
+    ("chirp", 11025, 2, "f32", 5), ("chirp", 32000, 1, "s24", 0.96), ("chirp", 8000, 2, "s16", 13.7),
+    ("noise", 16000, 2, "s16", 13.7), ("noise", 48000, 1, "s24", 10), ("noise", 8000, 2, "s16", 5),
+    ("noise", 16000, 1, "f32", 0.96), ("noise", 44100, 1, "s16", 0.96),
+    ("speech", 16000, 1, "s16", None), ("speech", 16000, 2, "s24", 5), ("speech", 22050, 1, "s16", 10),
+    ("speech", 22050, 2, "f32", 0.96), ("speech", 8000, 1, "s16", 13.7), ("speech", 16000, 1, "s16", 0.96),
+    ("note", 44100, 2, "s16", None), ("note", 44100, 1, "s24", 5), ("note", 48000, 2, "s16", 10),
+    ("note", 48000, 2, "f32", 0.96), ("note", 16000, 2, "s16", 13.7), ("note", 16000, 1, "s24", 0.96),
+]
+LONG = {"cov_chirp_16k_s16_mono_10s", "cov_chirp_44k_s24_stereo_13.7s"}  # full examples stored
+RATE_NAME = {8000: "8k", 11025: "11k", 16000: "16k", 22050: "22k", 32000: "32k", 44100: "44k",
+             48000: "48k"}
+
+
+def cov_source(signal, rate):
+    ch = "mono" if signal == "speech" else "stereo"
+    return f"src_{signal}_{RATE_NAME[rate]}_{ch}.flac"
+
+
+def parabolic_sine(ph):
+    """sin(2 pi ph / 2^32) approximated with +, *, abs only (exact in C and numpy)"""
+    x = (ph.astype(np.int64) - ((ph >= (1 << 31)).astype(np.int64) << 32)).astype(np.float64) / 2147483648.0
+    y = 4.0 * x * (1.0 - np.abs(x))
+    return 0.225 * (y * np.abs(y) - y) + y
+
+
+def synth(kind, rate, C, n):
+    """[n, C] float64 in [-1, 1]"""
+    t = np.arange(n, dtype=np.int64)
+    out = np.zeros((n, C))
+    for c in range(C):
+        if kind == "sine":
+            inc = ((440 + 1000 * c) << 32) // rate
+            out[:, c] = parabolic_sine((t * inc) & M32)
+        elif kind == "chirp":
+            lo, hi = (50 << 32) // rate, (int(rate * 45) << 32) // (100 * rate)
+            d = (hi - lo) // n
+            inc0, d = (lo, d) if c == 0 else (hi, -d)
+            out[:, c] = parabolic_sine((t * inc0 + d * (t * (t - 1) // 2)) & M32)
+        else:  # noise: splitmix64 of the sample counter
+            z = (t * C + c + 12345).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+            out[:, c] = (z >> np.uint64(11)).astype(np.float64) * (1.0 / 4503599627370496.0) - 1.0
+    return out
+
+
+def cov_pcm(signal, rate, C, fmt, dur):
+    """the WAV sample data of an entry: (bytes, n frames, subtype)"""
+    if signal in ("sine", "chirp", "noise"):
+        n = int(round(dur * rate))
+        g = 0.999 if fmt == "f32" else {"sine": 0.5, "chirp": 0.7, "noise": 0.5}[signal]
+        y = synth(signal, rate, C, n) * g
+        if fmt == "s16":
+            q = np.floor(y * 32767.0 + 0.5).astype(np.int64)
+        elif fmt == "s24":
+            q = np.floor(y * 8388607.0 + 0.5).astype(np.int64)
+        else:
+            q = y.astype(np.float32)
+    else:
+        src, sr = soundfile.read(os.path.join(MEDIA, cov_source(signal, rate)), dtype="int16", always_2d=True)
+        assert sr == rate
+        L = src.shape[0]
+        n = L if dur is None else int(round(dur * rate))
+        k = src[np.arange(n) % L].astype(np.int64)
+        if k.shape[1] == 1 and C == 2:  # mono source -> stereo: right = left delayed by 37
+            r = np.concatenate([np.zeros(37, np.int64), k[:-37, 0]])
+            k = np.stack([k[:, 0], r], axis=1)
+        elif k.shape[1] == 2 and C == 1:
+            k = k[:, :1]
+        if fmt == "s16":
+            q = k
+        elif fmt == "s24":  # top 16 bits = k, a varying low byte
+            q = k * 256 + ((np.arange(n)[:, None] * 7 + 3 * np.arange(C)[None, :]) & 255)
+        else:
+            q = (k.astype(np.float64) / 32768.0).astype(np.float32)
+    if fmt == "s16":
+        data = q.astype("<i2").tobytes()
+    elif fmt == "s24":
+        b = q.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :3]
+        data = np.ascontiguousarray(b).tobytes()
+    else:
+        data = q.astype("<f4").tobytes()
+    return data, n
+
+
+def wav_bytes(data, rate, C, fmt):
+    """the RIFF writer tests/audio/test_coverage.c mirrors"""
+    bits = {"s16": 16, "s24": 24, "f32": 32}[fmt]
+    ba = C * bits // 8
+    if fmt == "f32":
+        fmtc = struct.pack("<HHIIHHH", 3, C, rate, rate * ba, ba, bits, 0)
+        extra = b"fact" + struct.pack("<II", 4, len(data) // ba)
+    else:
+        fmtc = struct.pack("<HHIIHH", 1, C, rate, rate * ba, ba, bits)
+        extra = b""
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmtc)) + fmtc + extra + b"data" + \
+        struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def checksum(b):
+    """[sum of bytes, sum of (i+1)*byte] mod 2^64, as int64 bit patterns"""
+    a = np.frombuffer(b, dtype=np.uint8).astype(np.uint64)
+    s1 = int(a.sum(dtype=np.uint64))
+    s2 = int((a * np.arange(1, len(a) + 1, dtype=np.uint64)).sum(dtype=np.uint64))
+    return np.array([s1, s2], dtype=np.uint64).view(np.int64)
+
+
+def add_logmel(t, k, lm):
+    t[k + ".logmel_n"] = np.array([lm.shape[0]], dtype=np.int64)
+    if lm.shape[0] == 0:
+        return
+    fi = np.unique(np.concatenate([[0, 1], np.linspace(0, len(lm) - 1, 14).round(), [len(lm) - 1]]))
+    fi = fi.astype(np.int64)
+    t[k + ".logmel_idx"] = fi
+    t[k + ".logmel_rows"] = lm[fi]
+    t[k + ".logmel_sum"] = np.array([lm.sum(), (lm * lm).sum()], dtype=np.float64)
+
+
+import struct  # noqa: E402
+
+cov_t, long_t, cov_meta = {}, {}, {}
+with tempfile.TemporaryDirectory() as td:
+    for signal, rate, C, fmt, dur in COV:
+        ds = "native" if dur is None else f"{dur:g}s"
+        stem = f"cov_{signal}_{RATE_NAME[rate]}_{fmt}_{'mono' if C == 1 else 'stereo'}_{ds}"
+        data, n = cov_pcm(signal, rate, C, fmt, dur)
+        path = os.path.join(td, stem + ".wav")
+        with open(path, "wb") as f:
+            f.write(wav_bytes(data, rate, C, fmt))
+        r = official(path)
+        cov_t[stem + ".rate"] = np.array([rate, C], dtype=np.int64)
+        cov_t[stem + ".spec"] = np.array([KIND.get(signal, KIND["file"]), rate, C, FMT[fmt], n], dtype=np.int64)
+        if signal in ("speech", "note"):
+            cov_meta[stem + ".source"] = cov_source(signal, rate)
+        cov_t[stem + ".wavsum"] = checksum(data)
+        add_wave(cov_t, stem + ".decoded", r["decoded"], 160, 24)
+        add_logmel(cov_t, stem, r["log_mel"])
+        cov_t[stem + ".examples_n"] = np.array([r["examples"].shape[0]], dtype=np.int64)
+        if stem in LONG:
+            long_t[stem + ".examples"] = np.ascontiguousarray(r["examples"])
+        print(f"{stem}: {n} frames, {r['log_mel'].shape[0]} log-mel frames, {r['examples'].shape[0]} examples")
+    conts = sorted(f for f in os.listdir(MEDIA) if f.startswith(("cov_", "src_")))
+    for f in conts:
+        w = os.path.join(td, f + ".wav")
+        subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i",
+                        os.path.join(MEDIA, f), "-vn", "-c:a", "pcm_s16le", w], check=True)
+        info = soundfile.info(w)
+        r = official(w)
+        stem = "cont_" + f.replace(".", "_")
+        cov_t[stem + ".rate"] = np.array([info.samplerate, info.channels], dtype=np.int64)
+        cov_t[stem + ".spec"] = np.array([KIND["container"], info.samplerate, info.channels, -1,
+                                          info.frames], dtype=np.int64)
+        cov_meta[stem + ".source"] = f
+        add_wave(cov_t, stem + ".decoded", r["decoded"], 160, 24)
+        add_logmel(cov_t, stem, r["log_mel"])
+        cov_t[stem + ".examples_n"] = np.array([r["examples"].shape[0]], dtype=np.int64)
+        print(f"{f}: {info.samplerate} Hz x{info.channels}, {info.frames} frames, "
+              f"{r['examples'].shape[0]} examples")
+write_ref("audio_coverage", cov_t, dict(meta, ffmpeg=ffv, **cov_meta))
+write_ref("audio_long", long_t, meta)

@@ -12,6 +12,9 @@ OUT=data/audio_media
 need=""
 command -v sox >/dev/null 2>&1 || need="$need sox"
 command -v ffmpeg >/dev/null 2>&1 || need="$need ffmpeg"
+command -v espeak-ng >/dev/null 2>&1 || need="$need espeak-ng"
+command -v fluidsynth >/dev/null 2>&1 || need="$need fluidsynth"
+[ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need="$need fluid-soundfont-gm"
 if [ -n "$need" ]; then
     echo "make_test_audio.sh: installing$need" >&2
     apt-get install -y $need >/dev/null
@@ -64,4 +67,32 @@ $FF $V -i "$TMP/src.wav" $BX $VX -c:v mpeg4 -ar 8000 -c:a pcm_s16le "$OUT/audio_
 $FF $V $BX $VX -c:v mpeg4 "$OUT/audio_bad_noaudio.mkv"
 size=$(wc -c <"$OUT/audio_c_mp3.mp3")
 head -c $((size - 300)) "$OUT/audio_c_mp3.mp3" >"$OUT/audio_bad_truncated.mp3"
+
+# --- coverage sources (tests/audio/test_coverage.c derives WAVs from them at test time:
+# other durations by tiling, other channel counts and int16/24-bit/float formats;
+# tests/ref/gen_audio.py derives the same bytes). FLAC keeps them small.
+#   speech: espeak-ng (native 22.05 kHz mono), and sox-resampled to 16 and 8 kHz
+#   note:   fluidsynth, GM piano middle C (0.5 s held), no reverb/chorus, one core,
+#           rendered at 44.1, 48 and 16 kHz stereo, cut to 1.2 s
+espeak-ng -v en-us -s 170 -w "$TMP/speech.wav" "Hello, audio world."
+ffmpeg -hide_banner -loglevel error -y -threads 1 -i "$TMP/speech.wav" $BX -c:a flac "$OUT/src_speech_22k_mono.flac"
+$S "$TMP/speech.wav" -r 16000 "$TMP/speech16.wav"
+$S "$TMP/speech.wav" -r 8000 "$TMP/speech8.wav"
+$FF -i "$TMP/speech16.wav" $BX -c:a flac "$OUT/src_speech_16k_mono.flac"
+$FF -i "$TMP/speech8.wav" $BX -c:a flac "$OUT/src_speech_8k_mono.flac"
+# a one-note MIDI file: format 0, 480 ticks per quarter (120 bpm: 0.5 s), piano, C4
+# velocity 100 held 480 ticks, end of track 480 ticks later
+printf 'MThd\000\000\000\006\000\000\000\001\001\340MTrk\000\000\000\021' >"$TMP/note.mid"
+printf '\000\300\000\000\220\074\144\203\140\200\074\100\203\140\377\057\000' >>"$TMP/note.mid"
+for r in 44100:44k 48000:48k 16000:16k; do
+    fluidsynth -q -n -i -R 0 -C 0 -g 0.8 -r "${r%%:*}" -o synth.cpu-cores=1 -T wav -O s16 \
+        -F "$TMP/note.wav" /usr/share/sounds/sf2/FluidR3_GM.sf2 "$TMP/note.mid" >/dev/null
+    $S "$TMP/note.wav" "$TMP/note_cut.wav" trim 0 1.2
+    $FF -i "$TMP/note_cut.wav" $BX -c:a flac "$OUT/src_note_${r#*:}_stereo.flac"
+done
+# coverage containers (the reference is the official front end on `ffmpeg -i F -c:a pcm_s16le`)
+$FF -i "$OUT/src_speech_22k_mono.flac" $BX -c:a libmp3lame -b:a 48k "$OUT/cov_speech_mp3.mp3"
+$FF -stream_loop 3 -i "$OUT/src_speech_22k_mono.flac" $BX -t 5 -c:a libopus -b:a 24k "$OUT/cov_speech_opus_5s.opus"
+$FF -i "$OUT/src_note_44k_stereo.flac" $BX -c:a aac -b:a 64k "$OUT/cov_note_aac.m4a"
+$FF -i "$OUT/src_note_48k_stereo.flac" $BX -c:a ac3 -b:a 96k "$OUT/cov_note_ac3.ac3"
 ls -l "$OUT"
