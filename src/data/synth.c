@@ -160,9 +160,8 @@ void synth_plan_clip(synth_clip *c, const synth_params *p, int64_t index) {
         c->T = strcmp(c->subset, "v2") == 0 ? 10 : 5;
         multi = strcmp(c->subset, "v1s") != 0;
     }
-    int native224 = p->task != AVS_TASK_AVSS && p->layout == AVS_LAYOUT_AVSBENCH;
-    c->W = native224 ? 224 : 426;
-    c->H = native224 ? 224 : 240;
+    c->W = 426; /* the "video": 240p, 16:9, in every task and layout */
+    c->H = 240;
 
     /* names */
     char yt[12];

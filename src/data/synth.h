@@ -2,8 +2,9 @@
  * layouts (design/avsbench.md §1), so the AVSBench readers (avsbench.h), the
  * official loaders, `vct eval` and `vct train` read it unchanged.
  *
- * A clip is a scene in "native" pixel space (the video's size: 224x224 for the
- * published S4/MS3 layout, 426x240 (240p, 16:9) everywhere else) with a
+ * A clip is a scene in "native" pixel space (the video's size, 426x240: 240p,
+ * 16:9; the published S4/MS3 layout samples it at 224x224, as AVSBench
+ * resized its videos) with a
  * textured, slowly panning background and up to SYNTH_MAX_OBJECTS objects of
  * SYNTH_NUM_CLASSES classes. Each class has its own shape, colours, texture and
  * sound. Objects move, scale, rotate, occlude each other and may leave or enter
@@ -25,7 +26,8 @@
  * blobs, painted by ascending area with the ADE20K palette as VCT's
  * mask_precess_*.py does.
  *
- * Determinism: a clip depends only on (seed, task, layout, clip index); the
+ * Determinism: a clip depends only on (seed, task, clip index) (the layout
+ * only changes which files show it, and the split on the clip count); the
  * same inputs and library versions (zlib, libpng, libjpeg) give byte-identical
  * files whatever the thread count. */
 #ifndef VCT_DATA_SYNTH_H

@@ -2,7 +2,7 @@
  * §1.1-1.5, data/avsbench.h), and the data-set driver.
  *
  *   S4 avsbench   s4_meta_data.csv; s4_data/visual_frames/<sp>/<cat>/<n>/<n>_<k>.png
- *                 (224x224), s4_data/gt_masks/... (0/255; train: k = 1 only),
+ *                 (224x224: the native 426x240 scene sampled at 224x224), s4_data/gt_masks/... (0/255; train: k = 1 only),
  *                 s4_data/audio_wav/<sp>/<cat>/<n>.wav, s4_data/audio_log_mel/.../<n>.pkl
  *   S4 vct        s4_data_384/visual_frames_384/<sp>/<cat>/<n>/<n>_<k>.png (384x384),
  *                 s4_data_384/gt_masks_{384,224}/... (train: k = 1), s4_data_384/
@@ -168,8 +168,8 @@ static void clip_pix_free(clip_pix *P) {
     }
 }
 
-static vct_status render_clip(clip_pix *P, const synth_clip *c, int want_maskige, vct_error *err) {
-    int W = c->W, H = c->H;
+/* Render every frame at W x H (the scene is sampled there; masks exact at that size). */
+static vct_status render_clip(clip_pix *P, const synth_clip *c, int W, int H, int want_maskige, vct_error *err) {
     uint8_t *inst = malloc((size_t)W * H);
     if (!inst) return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", c->name);
     vct_status st = VCT_STATUS_OK;
@@ -356,7 +356,10 @@ vct_status synth_write_clip(const char *out, const synth_params *p, const synth_
                             vct_error *err) {
     clip_pix P;
     memset(&P, 0, sizeof P);
-    vct_status st = render_clip(&P, c, p->layout == AVS_LAYOUT_VCT, err);
+    /* published S4/MS3: 224x224 frames, annotated at that size (AVSBench resized the
+     * videos to 224 first); everything else starts from the native frame */
+    int small = p->layout == AVS_LAYOUT_AVSBENCH && p->task != AVS_TASK_AVSS;
+    vct_status st = render_clip(&P, c, small ? 224 : c->W, small ? 224 : c->H, p->layout == AVS_LAYOUT_VCT, err);
     if (st == VCT_STATUS_OK)
         st = p->task == AVS_TASK_AVSS ? write_avss_clip(out, p, c, &P, files, err) : write_object_clip(out, p, c, &P, files, err);
     clip_pix_free(&P);

@@ -186,13 +186,14 @@ static void expected_classes(const synth_clip *c, int t, int W, int H, uint8_t *
 }
 
 /* pixels of a 0/1 mask that differ from "an object heard in second t is the
- * topmost one here" (native render, nearest-resized to the mask's size as the
- * VCT scripts resize masks) */
-static int64_t binary_mismatch(const synth_clip *c, int t, const image_u8 *m) {
+ * topmost one here": rendered at the mask's size (published layout, annotated
+ * at 224), or natively and nearest-resized as the VCT scripts resize masks */
+static int64_t binary_mismatch(const synth_clip *c, int t, const image_u8 *m, int at_mask_size) {
     image_u8 nat = {0}, rs = {0};
     vct_error err = {0};
-    if (image_alloc(&nat, c->H, c->W, 1, &err) != VCT_STATUS_OK) return -1;
-    synth_render(c, t, c->W, c->H, NULL, nat.data);
+    int W = at_mask_size ? (int)m->w : c->W, H = at_mask_size ? (int)m->h : c->H;
+    if (image_alloc(&nat, H, W, 1, &err) != VCT_STATUS_OK) return -1;
+    synth_render(c, t, W, H, NULL, nat.data);
     for (int64_t k = 0; k < nat.h * nat.w; k++) nat.data[k] = nat.data[k] && synth_object_heard(c, nat.data[k] - 1, t);
     const image_u8 *want = &nat;
     if (m->h != nat.h || m->w != nat.w) {
@@ -251,7 +252,8 @@ static void check_set(const char *root, const synth_params *p, mk_stats *mks) {
                 continue;
             }
             int sq384 = p->layout == AVS_LAYOUT_VCT && (p->task != AVS_TASK_AVSS || ac->split != AVS_SPLIT_TRAIN);
-            int64_t want_side = sq384 ? 384 : c->H, fw = sq384 ? 384 : c->W;
+            int small = p->layout == AVS_LAYOUT_AVSBENCH && p->task != AVS_TASK_AVSS; /* 224x224 */
+            int64_t want_side = sq384 ? 384 : small ? 224 : c->H, fw = sq384 ? 384 : small ? 224 : c->W;
             if (fr.h != want_side || fr.w != fw) {
                 tl_fail(name, "%s: %lldx%lld", ac->frame[t], (long long)fr.w, (long long)fr.h);
                 bad++;
@@ -282,7 +284,7 @@ static void check_set(const char *root, const synth_params *p, mk_stats *mks) {
             label_classes(&m, got);
             expected_classes(c, t, (int)m.w, (int)m.h, want);
             if (p->task != AVS_TASK_AVSS) { /* binary: exactly the heard objects' pixels */
-                int64_t off = binary_mismatch(c, t, &m);
+                int64_t off = binary_mismatch(c, t, &m, p->layout == AVS_LAYOUT_AVSBENCH);
                 if (off) {
                     tl_fail(name, "%s: %lld pixels differ from the heard objects' pixels", ac->mask[t], (long long)off);
                     bad++;
