@@ -97,14 +97,6 @@ vct_status backbone_yaml_int(const cJSON *root, const char *key, long def, long 
     return yaml_get_int(root, key, out, err);
 }
 
-vct_status backbone_yaml_double(const cJSON *root, const char *key, double def, double *out, vct_error *err) {
-    if (!yaml_get(root, key)) {
-        *out = def;
-        return VCT_STATUS_OK;
-    }
-    return yaml_get_double(root, key, out, err);
-}
-
 vct_status backbone_yaml_bool(const cJSON *root, const char *key, int def, int *out, vct_error *err) {
     const cJSON *n = yaml_get(root, key);
     if (!n) {

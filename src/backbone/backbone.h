@@ -85,7 +85,6 @@ ag_var *backbone_forward(const backbone *bb, ag_tape *t, ag_var *images, draw_so
 /* The kinds' reading of detectron2 config keys (absent key -> detectron2's default) */
 vct_status backbone_yaml_int(const cJSON *root, const char *key, long def, long *out, vct_error *err);
 vct_status backbone_yaml_bool(const cJSON *root, const char *key, int def, int *out, vct_error *err);
-vct_status backbone_yaml_double(const cJSON *root, const char *key, double def, double *out, vct_error *err);
 /* OUT_FEATURES must be exactly [res2, res3, res4, res5] (absent: def_all says whether
  * that is the default) */
 vct_status backbone_yaml_out_features(const cJSON *root, const char *key, int def_all, vct_error *err);

@@ -133,6 +133,8 @@ static inline int bbt_setup(bbt *f, const char *label, const backbone_kind *kind
     f->B = im->shape[0];
     f->H = im->shape[2];
     f->W = im->shape[3];
+    printf("  images [%lld, 3, %lld, %lld], %lld parameter tensors (%lld trainable), %lld floats\n", (long long)f->B,
+           (long long)f->H, (long long)f->W, (long long)f->pt.count, (long long)n_trainable, (long long)f->pt.total);
     int64_t n = tensor_numel(im);
     f->images = malloc((size_t)n * sizeof(float));
     f->d_images = calloc((size_t)n, sizeof(float));

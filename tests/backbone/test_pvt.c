@@ -200,7 +200,7 @@ static void test_config(void) {
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--full") == 0) {
         pvt_config c = pvt_config_b5();
-        test_case("pvt-v2-b5 384", argv[2], &c, 1);
+        test_case("pvt-v2-b5 (full)", argv[2], &c, 1);
         return tl_summary("pvt (full size)");
     }
 #ifdef _OPENMP

@@ -242,7 +242,7 @@ static void test_registry(void) {
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "--full") == 0) {
         resnet_config c = resnet_config_default();
-        test_case("resnet-50 384", argv[2], &c, 1);
+        test_case("resnet-50 (full)", argv[2], &c, 1);
         return tl_summary("resnet (full size)");
     }
 #ifdef _OPENMP

@@ -2,13 +2,15 @@
 # Long suite: the paper's other VCT backbones at full size against their PyTorch modules.
 #   ResNet-50 (detectron2 build_resnet_backbone, Mask2Former's R50 settings) and
 #   PVT-v2-B5 (build_pvtv2_b5_backbone of the official pvtv2.py), one 384x384 image,
-#   perturbed random weights, train mode (PVT: recorded drop-path draws): outputs and
-#   every parameter gradient (tests/backbone/test_resnet --full, test_pvt --full).
+#   perturbed random weights: outputs and every parameter gradient on the training tape
+#   (tests/backbone/test_resnet --full, test_pvt --full; PVT without drop path, which the
+#   small case covers). ResNet gradients are judged against a float64 twin (ReLU kinks,
+#   see docs/backbones.md).
 # The references are generated here at run time (gen_resnet.py / gen_pvt.py --full;
 # ~350 MB and ~1 GB, never committed) into a temporary directory and removed after.
 # Needs Debian's /usr/bin/python3 with torch and the exports named by VCT_OFFICIAL,
 # VCT_DETECTRON2 and VCT_PYPATH (see tests/ref/gen_pvt.py); without them it prints
-# "skipped" and exits 0. About 5 minutes and 6 GiB on 2 cores.
+# "skipped" and exits 0. About 15 minutes and 5 GiB on 2 loaded cores.
 # usage: sh tests/long/backbones_384.sh [BUILD_DIR]     (from any directory)
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=${1:-${VCT_BUILD:-build}}

@@ -11,7 +11,9 @@ usage: /usr/bin/python3 tests/ref/gen_pvt.py [--official DIR] [--detectron2 DIR]
   --pypath      directories holding fvcore, iopath and yacs; the conformance harness stubs (timm,
                 pycocotools) are appended to sys.path
   --full        write the full-size check instead (build_pvtv2_b5_backbone at 384x384, batch 1) to
-                OUT (tests/long/backbones_384.sh; about 700 MB, never committed)
+                OUT (tests/long/backbones_384.sh; about 700 MB, never committed). Gradients in
+                eval mode (no drop path: with batch 1 a dropped block has all-zero gradients,
+                which would hide it; the small case covers drop path); --size changes the side
 Without the exports it prints "skipped" and keeps the committed data.
 
 Small case (pvt.safetensors): PyramidVisionTransformerV2(embed_dims [8,16,24,32], num_heads
@@ -104,21 +106,22 @@ def perturb(net, gen):
             assert p.numel() == 1 or p.std().item() > 0, name
 
 
-def run(net, images, gen, want_drop):
+def run(net, images, gen, want_drop, train=True):
     """eval outputs, then train mode on the tape with recorded draws; seed chosen so that at
-    least one keep mask drops (when want_drop)"""
+    least one keep mask drops (when want_drop). train=False: the gradients in eval mode too
+    (no drop path)"""
     out = {}
     net.eval()
     with torch.no_grad():
         ev = net(images)
-    net.train()
+    net.train(train)
     seed = 0
-    for seed in range(200):
+    for seed in range(200 if train else 0):
         DRAWS.clear()
         torch.manual_seed(seed)
         with torch.no_grad():
             net(images)
-        allm = torch.cat([d.flatten() for d in DRAWS])
+        allm = torch.cat([d.flatten() for d in DRAWS]) if DRAWS else torch.ones(1)
         if not want_drop or (allm.min() == 0 and allm.max() == 1):
             break
     DRAWS.clear()
@@ -163,7 +166,7 @@ def main():
         gen = torch.Generator().manual_seed(21)
         perturb(net, gen)
         images = torch.randn(1, 3, args.size, args.size, generator=gen)
-        out, seed = run(net, images, gen, want_drop=False)
+        out, seed = run(net, images, gen, want_drop=False, train=False)
         m = {"format_version": FORMAT_VERSION, "generator": os.path.basename(sys.argv[0]),
              "torch": torch.__version__, "draw_seed": seed, "n_draws": len(DRAWS)}
         write_safetensors(args.full, out, m)
