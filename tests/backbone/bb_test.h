@@ -386,14 +386,17 @@ static inline void bbt_check_grads(bbt *f, ag_tape *t, ag_var **outs, double rel
 }
 
 /* <grad, d> vs (L(theta + eps d) - L(theta - eps d)) / 2 eps over ALL trainable parameters
- * (d uniform in [-1, 1] on the trainable ones, 0 on buffers); needs pt.grad from a backward */
+ * (d uniform in [-s, s] on each trainable tensor, s = its max |value|; 0 on buffers);
+ * needs pt.grad from a backward */
 static inline void bbt_directional(bbt *f, double eps, double tol) {
     const int64_t P = f->pt.total;
     float *d = calloc((size_t)P, sizeof(float)), *theta = malloc((size_t)P * sizeof(float));
     for (int64_t i = 0; i < f->pt.count; i++) {
         const param_entry *e = &f->pt.items[i];
-        if (e->trainable)
-            tl_fill_uniform(d + e->offset, e->numel, 12345 + (uint64_t)i, -1.0f, 1.0f);
+        if (e->trainable) { /* relative to the tensor's scale (the tests scale some tensors by 0.01) */
+            const float sc = (float)bbt_max_abs(f->pt.data + e->offset, e->numel) + 1e-3f;
+            tl_fill_uniform(d + e->offset, e->numel, 12345 + (uint64_t)i, -sc, sc);
+        }
     }
     memcpy(theta, f->pt.data, (size_t)P * sizeof(float));
     double ana = 0, lp = 0, lm = 0;

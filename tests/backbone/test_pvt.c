@@ -139,7 +139,7 @@ static void test_case(const char *label, const char *path, const pvt_config *cfg
         printf("%s: worst rel err: eval outputs %.2e, train outputs %.2e, parameter grads %.2e, image grad %.2e\n",
                label, w_eval, w_out, w_par, w_img);
         if (!full && f.ok) {
-            bbt_directional(&f, 1e-3, 1e-2);
+            bbt_directional(&f, 1e-4, 1e-3);
             test_generated_draws(&f);
             bbt_every_tensor_used(&f);
             bbt_load_errors(&f, "backbone.block3.1.attn.sr.weight");

@@ -22,7 +22,8 @@ to fewer blocks by deleting trailing blocks of the built nn.Sequential stages):
      FREEZE_AT 2,
      stem 16 = res2 16 (res2.0 has no shortcut), blocks [1,2,1,2]; images [1,3,29,35]
 Every conv weight and every FrozenBN buffer (weight, bias, running_mean, running_var) is
-perturbed off its init, so no tensor is constant. The input requires grad, so FrozenBN runs
+perturbed off its init, so no tensor is constant; in a and b the convs are then scaled by
+0.01 and the BN statistics to match (running_var ~1e-4), so FrozenBN's eps matters. The input requires grad, so FrozenBN runs
 its x * scale + bias branch (the C form); the no-grad F.batch_norm branch is recorded as eval.*.
 Writes (a in resnet.safetensors, b in resnet_b.safetensors): the state_dict under
 "backbone.<key>", images, res2..res5, eval.res2..res5, dout.res2..res5, grad.<param> of
@@ -98,7 +99,7 @@ def build(get_cfg, ShapeSpec, build_resnet_backbone, cfg, blocks):
     return Net(bb)
 
 
-def perturb(net, gen):
+def perturb(net, gen, eps_visible):
     """every float tensor of the state_dict off its init; FrozenBN stays a sane affine map"""
     with torch.no_grad():
         for name, t in net.state_dict().items():
@@ -114,6 +115,17 @@ def perturb(net, gen):
             else:
                 t.add_(0.1 * t.std() * noise)
             assert t.numel() == 1 or t.std().item() > 0, name
+        if eps_visible:
+            # every conv 100x smaller and its FrozenBN statistics to match (mean / 100,
+            # var / 1e4): the same function, except that eps (1e-5) is now ~10% of
+            # running_var + eps, so a wrong eps shows
+            sd = net.state_dict()
+            for name, t in sd.items():
+                if name.endswith("running_var"):
+                    base = name[: -len("norm.running_var")]
+                    sd[base + "weight"].mul_(0.01)
+                    sd[base + "norm.running_mean"].mul_(0.01)
+                    t.mul_(1e-4)
 
 
 def run(net, images, gen):
@@ -185,7 +197,7 @@ def main():
         cfg = mask2former_r50(get_cfg)
         net = build(get_cfg, ShapeSpec, build_resnet_backbone, cfg, None)
         gen = torch.Generator().manual_seed(11)
-        perturb(net, gen)
+        perturb(net, gen, False)
         images = torch.randn(1, 3, args.size, args.size, generator=gen)
         out, n = run(net, images, gen)
         twin64(net, images, out)
@@ -209,7 +221,7 @@ def main():
     blocks = [2, 1, 2, 1]
     net = build(get_cfg, ShapeSpec, build_resnet_backbone, cfg, blocks)
     gen = torch.Generator().manual_seed(1)
-    perturb(net, gen)
+    perturb(net, gen, True)
     images = torch.randn(2, 3, 37, 41, generator=gen)
     out, n = run(net, images, gen)
     write_ref("resnet", out, meta_of(cfg, blocks, {"n_params": n, "config_mask2former_r50": yaml_m2f,
@@ -227,7 +239,7 @@ def main():
     blocks = [1, 2, 1, 2]
     net = build(get_cfg, ShapeSpec, build_resnet_backbone, cfg, blocks)
     gen = torch.Generator().manual_seed(2)
-    perturb(net, gen)
+    perturb(net, gen, True)
     images = torch.randn(1, 3, 29, 35, generator=gen)
     out, n = run(net, images, gen)
     write_ref("resnet_b", out, meta_of(cfg, blocks, {"n_params": n}))
