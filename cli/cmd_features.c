@@ -9,8 +9,6 @@
 #include "args.h"
 #include "audio/decode.h"
 #include "audio/frontend.h"
-#include "audio/mel.h"
-#include "audio/resample.h"
 #include "commands.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
@@ -30,30 +28,6 @@ static const cli_cmd cmd = {"features", "INPUT --out FILE [options]",
 static int ends_with(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-/* log-mel examples of the whole file, no task fitting */
-static vct_status all_examples(const char *path, float **out, int64_t *N, vct_error *err) {
-    audio_pcm pcm;
-    VCT_TRY(audio_decode(path, &pcm, err));
-    double *x = pcm.samples, *res = NULL;
-    int64_t n = pcm.n;
-    vct_status st = VCT_STATUS_OK;
-    if (pcm.sample_rate != 16000) {
-        st = audio_resample_alloc(&res, &n, pcm.samples, pcm.n, pcm.sample_rate, 16000, err);
-        x = res;
-    }
-    if (st == VCT_STATUS_OK && vggish_num_examples(n) == 0)
-        st = vct_fail(err, VCT_STATUS_INVALID_ARGUMENT,
-                      "%s: %.3f s of audio, shorter than one VGGish example (0.975 s)", path, (double)n / 16000);
-    if (st == VCT_STATUS_OK) {
-        *out = malloc((size_t)vggish_num_examples(n) * 96 * 64 * sizeof(float));
-        if (!*out) st = vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
-    }
-    if (st == VCT_STATUS_OK) st = vggish_examples(*out, N, x, n, err);
-    free(res);
-    audio_pcm_free(&pcm);
-    return st;
 }
 
 int cmd_features(int argc, char **argv) {
@@ -92,7 +66,7 @@ int cmd_features(int argc, char **argv) {
         st = ex ? audio_file_examples(ex, NULL, pos[0], task, &p, &err)
                 : vct_fail(&err, VCT_STATUS_NO_MEMORY, "out of memory");
     } else {
-        st = all_examples(pos[0], &ex, &N, &err);
+        st = audio_file_examples_all(&ex, &N, pos[0], NULL, &err);
     }
     tensor_dict d;
     tensor_dict_init(&d);

@@ -91,6 +91,54 @@ static int16_t clip_s16_from_double(double v) {
     return (int16_t)r;
 }
 
+/* A float WAV with a NaN sample is refused: the official int16 read converts it with
+ * lrintf(NaN), whose result C leaves unspecified (0 on x86-64 and ARM64 by accident of
+ * the instruction set). +-Inf is well defined there (clipped to 32767/-32768) and kept.
+ * One pass over the file as doubles, then back to the start. */
+static vct_status check_float_wav(SNDFILE *sf, const char *path, int C, vct_error *err) {
+    const sf_count_t CHUNK = 4096;
+    double *d = malloc((size_t)(CHUNK * C) * sizeof *d);
+    if (!d) return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", path);
+    vct_status st = VCT_STATUS_OK;
+    int64_t at = 0;
+    sf_count_t got;
+    while (st == VCT_STATUS_OK && (got = sf_readf_double(sf, d, CHUNK)) > 0) {
+        for (sf_count_t i = 0; i < got * C; i++) {
+            if (isnan(d[i])) {
+                st = vct_fail(err, VCT_STATUS_FORMAT,
+                              "%s: float sample %lld (channel %d) is NaN: not audio (the official "
+                              "reader's int16 conversion of NaN is undefined)",
+                              path, (long long)(at + i / C), (int)(i % C));
+                break;
+            }
+        }
+        at += got;
+    }
+    free(d);
+    if (st == VCT_STATUS_OK && sf_seek(sf, 0, SEEK_SET) != 0)
+        st = vct_fail(err, VCT_STATUS_IO, "%s: cannot rewind after the NaN check: %s", path, sf_strerror(sf));
+    return st;
+}
+
+/* libsndfile reads a WAV whose data chunk claims more bytes than the file holds up to
+ * the end of the file, silently (soundfile, hence the official code, does the same). Its
+ * header log says "data : N (should be M)": warn, and mark the pcm truncated. */
+static void sf_shorter_than_header(SNDFILE *sf, const char *path, audio_pcm *out) {
+    char log[2048];
+    log[0] = '\0';
+    sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+    log[sizeof log - 1] = '\0';
+    const char *p = strstr(log, "\ndata");
+    const char *eol = p ? strchr(p + 1, '\n') : NULL;
+    const char *should = p ? strstr(p, "(should be") : NULL;
+    if (should && (!eol || should < eol)) {
+        log_warn("%s: the file is shorter than its WAV header says (truncated?); reading the samples "
+                 "it holds, as the official reader does",
+                 path);
+        out->truncated = 1;
+    }
+}
+
 /* Returns 1 and fills out if path is a WAV libsndfile reads; 0 (nothing done, err
  * untouched) if it is not a WAV or libsndfile cannot open it; -1 on a failure. */
 static int decode_sndfile(const char *path, const audio_decode_params *params, audio_pcm *out,
@@ -117,6 +165,8 @@ static int decode_sndfile(const char *path, const audio_decode_params *params, a
     }
     int sub = info.format & SF_FORMAT_SUBMASK;
     int is_float = sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE;
+    if (is_float && check_float_wav(sf, path, C, err) != VCT_STATUS_OK) goto fail;
+    sf_shorter_than_header(sf, path, out);
     /* python-soundfile turns clipping on for every file it opens */
     sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
     out->sample_rate = info.samplerate;
@@ -406,8 +456,9 @@ vct_status audio_decode_ex(const char *path, const audio_decode_params *params, 
     if (!params) params = &def;
     FILE *f = fopen(path, "rb");
     if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
-    int c = fgetc(f);
+    int c = fgetc(f), read_errno = ferror(f) ? errno : 0;
     fclose(f);
+    if (read_errno) return vct_fail(err, VCT_STATUS_IO, "%s: cannot read: %s", path, strerror(read_errno));
     if (c == EOF) return vct_fail(err, VCT_STATUS_FORMAT, "%s: empty file", path);
     vct_status st;
     int r = decode_sndfile(path, params, out, err);

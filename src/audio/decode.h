@@ -22,7 +22,9 @@
  *     i.e. what the official code reads from the audio.wav extracted that way.
  * A packet the decoder rejects (a damaged frame, typically a truncated tail) is
  * skipped with a warning; a read error ends decoding with a warning and keeps
- * what was decoded. No audio stream, no decodable samples, an unreadable file:
+ * what was decoded; so does a WAV cut short of its header's data size. A float WAV
+ * with a NaN sample is an error (the official int16 conversion of NaN is undefined;
+ * +-Inf clips, as there). No audio stream, no decodable samples, an unreadable file:
  * errors whose message names the file. */
 #ifndef VCT_AUDIO_DECODE_H
 #define VCT_AUDIO_DECODE_H
@@ -50,7 +52,8 @@ typedef struct audio_pcm {
     char reader[16];         /* "libsndfile" or "ffmpeg" */
     char codec[32];          /* "PCM_16", "PCM_24", "FLOAT" (libsndfile) or FFmpeg's codec name */
     int64_t damaged_packets; /* packets the decoder rejected (skipped with a warning) */
-    int truncated;           /* 1 if a read error ended decoding early (warned) */
+    int truncated;           /* 1 if a read error ended decoding early, or a WAV holds less data
+                                than its header says (warned either way) */
 } audio_pcm;
 
 /* Decode path with the default params. out is initialised by the call; free it

@@ -41,6 +41,16 @@ vct_status audio_examples_for_task(float *out, int64_t *n_real, const double *x,
                                    int sample_rate, audio_task task, const char *what,
                                    vct_error *err);
 
+/* Every example of a waveform, no task fitting: *out (malloc'ed, free it) receives
+ * [*n_examples][96][64]. Refuses, naming `what`: a rate outside [AUDIO_RATE_MIN,
+ * AUDIO_RATE_MAX] (UNSUPPORTED), no samples or less than one example (FORMAT). The
+ * task version below makes the same checks. */
+vct_status audio_examples_all(float **out, int64_t *n_examples, const double *x, int64_t n, int sample_rate,
+                              const char *what, vct_error *err);
+/* Decode path (params may be NULL: defaults) and do the above. */
+vct_status audio_file_examples_all(float **out, int64_t *n_examples, const char *path,
+                                   const audio_decode_params *params, vct_error *err);
+
 /* Decode path and do the above. */
 vct_status audio_file_examples(float *out, int64_t *n_real, const char *path, audio_task task,
                                const audio_decode_params *params, vct_error *err);

@@ -7,6 +7,8 @@
  *  - flac, mp3, aac/m4a, ogg/vorbis, opus, 6-channel ac3, and the audio of
  *    mp4/mkv/webm/avi: equal to what the official code reads from the WAV the ffmpeg
  *    tool extracts (atol 0);
+ *  - float WAV with NaN: refused; with +-Inf: clipped like soundfile; a WAV cut short of
+ *    its header: what it holds, flagged truncated;
  *  - bad inputs: a video without audio, a truncated mp3 (decodes, with what the
  *    ffmpeg tool gets), a missing file, an empty file, a text file: status and a
  *    message naming the file. */
@@ -163,10 +165,91 @@ static void test_bad(void) {
               "NULL out refused", "%s", err.msg);
 }
 
+/* a 16 kHz mono WAV: 44-byte header claiming `claim` data bytes, then `bytes` of data */
+static int write_wav16k(const char *path, int fmt, int bits, const void *data, uint32_t bytes, uint32_t claim) {
+    unsigned char h[44];
+    const uint32_t rate = 16000, ba = (uint32_t)bits / 8;
+    const uint32_t v[] = {36 + claim, 16, rate, rate * ba, claim};
+    memcpy(h, "RIFF", 4);
+    memcpy(h + 8, "WAVEfmt ", 8);
+    memcpy(h + 36, "data", 4);
+    const int at[] = {4, 16, 24, 28, 40};
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < 4; i++) h[at[k] + i] = (unsigned char)(v[k] >> (8 * i));
+    const uint16_t w[] = {(uint16_t)fmt, 1, (uint16_t)ba, (uint16_t)bits};
+    const int at2[] = {20, 22, 32, 34};
+    for (int k = 0; k < 4; k++) {
+        h[at2[k]] = (unsigned char)w[k];
+        h[at2[k] + 1] = (unsigned char)(w[k] >> 8);
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    int ok = fwrite(h, 1, 44, f) == 44 && fwrite(data, 1, bytes, f) == bytes;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* float WAV: NaN refused (the official int16 conversion of NaN is undefined), +-Inf
+ * clipped as soundfile does; a WAV holding less data than its header says: decoded
+ * with truncated = 1 */
+static void test_float_special_and_cut(void) {
+    enum { n = 2000 };
+    static float x[n];
+    char path[] = "/tmp/vct_audio_wav_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        tl_fail("float specials", "mkstemp");
+        return;
+    }
+    close(fd);
+    for (int i = 0; i < n; i++) x[i] = (float)(i % 7) - 3.0f; /* integer values: read as is */
+    x[1234] = NAN;
+    if (write_wav16k(path, 3, 32, x, sizeof x, sizeof x) == 0) {
+        expect_error("float WAV with a NaN", path, VCT_STATUS_FORMAT, "float sample 1234 (channel 0) is NaN");
+        audio_decode_params prm = audio_decode_default_params();
+        prm.float_wav = AUDIO_FLOAT_WAV_SCALE;
+        audio_pcm p;
+        vct_error err = {0};
+        tl_expect(audio_decode_ex(path, &prm, &p, &err) == VCT_STATUS_FORMAT && strstr(err.msg, "NaN"),
+                  "float WAV with a NaN, scaled mode: refused too", "%s", err.msg);
+        audio_pcm_free(&p);
+    }
+    x[1234] = INFINITY;
+    x[1235] = -INFINITY;
+    audio_pcm p;
+    vct_error err = {0};
+    if (write_wav16k(path, 3, 32, x, sizeof x, sizeof x) == 0 && audio_decode(path, &p, &err) == VCT_STATUS_OK) {
+        int ok = p.n == n && p.samples[1234] == 32767.0 / 32768.0 && p.samples[1235] == -1.0;
+        for (int i = 0; i < n && ok; i++)
+            if (i != 1234 && i != 1235) ok = p.samples[i] == (double)x[i] / 32768.0;
+        tl_expect(ok, "float WAV with +-Inf: clipped to 32767/-32768, the rest as is", "n %lld", (long long)p.n);
+        audio_pcm_free(&p);
+    } else {
+        tl_fail("float WAV with +-Inf", "%s", err.msg);
+    }
+    static short s[n];
+    for (int i = 0; i < n; i++) s[i] = (short)(i * 13 - 9000);
+    if (write_wav16k(path, 1, 16, s, sizeof s, 4 * sizeof s) == 0 && audio_decode(path, &p, &err) == VCT_STATUS_OK) {
+        int ok = p.n == n && p.truncated == 1;
+        for (int i = 0; i < n && ok; i++) ok = p.samples[i] == s[i] / 32768.0;
+        tl_expect(ok, "WAV cut short of its header: the samples it holds, truncated = 1", "n %lld truncated %d",
+                  (long long)p.n, p.truncated);
+        audio_pcm_free(&p);
+    } else {
+        tl_fail("WAV cut short of its header", "%s", err.msg);
+    }
+    if (write_wav16k(path, 1, 16, s, sizeof s, sizeof s) == 0 && audio_decode(path, &p, &err) == VCT_STATUS_OK) {
+        tl_expect(p.n == n && p.truncated == 0, "complete WAV: not truncated", "n %lld truncated %d",
+                  (long long)p.n, p.truncated);
+        audio_pcm_free(&p);
+    }
+    unlink(path);
+}
+
 int main(void) {
     log_set_level(VCT_LOG_WARN);
     test_wavs();
     test_containers();
     test_bad();
+    test_float_special_and_cut();
     return tl_summary("audio/decode");
 }
