@@ -234,7 +234,7 @@ static void check_set(const char *root, const synth_params *p, mk_stats *mks) {
     for (int s = 0; s < AVS_SPLIT_COUNT; s++)
         tl_expect(avs_dataset_count(&ds, (avs_split)s) == 1, name, "split %s: %lld clips", avs_split_name((avs_split)s),
                   (long long)avs_dataset_count(&ds, (avs_split)s));
-    int bad = 0, masks = 0, loud_ok = 1, pkl_skipped = 0;
+    int bad = 0, masks = 0, loud_ok = 1;
     for (int64_t i = 0; i < ds.n_clips && bad < 5; i++) {
         const avs_clip *ac = &ds.clips[i];
         int ci = find_clip(plans, CLIPS, ac->name);
@@ -330,12 +330,8 @@ static void check_set(const char *root, const synth_params *p, mk_stats *mks) {
             bad++;
         } else if (ac->audio_pkl && (ac->needs_pkl || p->layout == AVS_LAYOUT_VCT)) {
             if (avs_read_audio_pkl(ac->audio_pkl, rows, &pkl_mel, &got_rows, &err) != VCT_STATUS_OK) {
-                if (strstr(err.msg, "_load_from_bytes")) { /* the reader's known gap: see test_avsbench */
-                    if (!pkl_skipped++) tl_skip(name, err.msg);
-                } else {
-                    tl_fail(name, "pkl: %s", err.msg);
-                    bad++;
-                }
+                tl_fail(name, "pkl: %s", err.msg);
+                bad++;
             } else if (memcmp(pkl_mel, wav_mel, (size_t)rows * 96 * 64 * sizeof(float)) != 0) {
                 tl_fail(name, "%s: log-mel differs from the WAV's", ac->audio_pkl);
                 bad++;
