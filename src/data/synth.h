@@ -135,7 +135,8 @@ int synth_object_heard(const synth_clip *c, int i, int t);
 /* Render frame t at W x H (any size; the scene is sampled in native space):
  * rgb [H][W][3] (may be NULL), inst [H][W] = 0 background, 1 + i for object i
  * (topmost object whose shape holds the pixel centre; may be NULL). */
-void synth_render(const synth_clip *c, int t, int W, int H, uint8_t *rgb, uint8_t *inst);
+vct_status synth_render(const synth_clip *c, int t, int W, int H, uint8_t *rgb, uint8_t *inst,
+                        vct_error *err);
 
 /* Maskige ids [H][W] of frame t at W x H: SAM-like masks made from the scene's
  * instances (boundaries perturbed, objects split, merged or missed, background
@@ -151,8 +152,9 @@ const uint8_t *synth_ade_palette(void);
 
 /* The clip's mix, quantised: pcm[T * 16000]. */
 vct_status synth_audio(int16_t *pcm, const synth_clip *c, vct_error *err);
-/* One source alone (not quantised, not normalised) into x[n] (added to x). */
-void synth_sound_add(double *x, int64_t n, const synth_sound *s);
+/* One source alone, normalised to RMS 0.15, gated to its seconds, times its gain,
+ * added to x[n] (not quantised). */
+vct_status synth_sound_add(double *x, int64_t n, const synth_sound *s, vct_error *err);
 /* Mono PCM-16 WAV at 16 kHz, written atomically. */
 vct_status synth_write_wav(const char *path, const int16_t *pcm, int64_t n, vct_error *err);
 /* pickle.dump(torch float32 tensor [rows,1,96,64]) as torch 1.13 writes it

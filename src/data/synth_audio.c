@@ -55,12 +55,12 @@ static void gen_siren(double *x, int64_t n, synth_rng *r) {
     }
 }
 
-static void gen_guitar(double *x, int64_t n, synth_rng *r) {
+static int gen_guitar(double *x, int64_t n, synth_rng *r) {
     static const int steps[] = {0, 3, 5, 7, 10, 12, 15, 17, 19};
     double fb = synth_rng_range(r, 98, 147), t = synth_rng_range(r, 0, 0.2);
     int64_t m = (int64_t)(1.5 * FS);
     double *note = malloc((size_t)m * sizeof *note), buf[1024];
-    if (!note) return;
+    if (!note) return -1;
     while (t * FS < n) {
         double f = fb * pow(2.0, steps[synth_rng_int(r, 9)] / 12.0), amp = synth_rng_range(r, 0.4, 1.0);
         int L = (int)lround(FS / f);
@@ -76,6 +76,7 @@ static void gen_guitar(double *x, int64_t n, synth_rng *r) {
         t += synth_rng_range(r, 0.2, 0.5);
     }
     free(note);
+    return 0;
 }
 
 static void gen_tabla(double *x, int64_t n, synth_rng *r) {
@@ -110,11 +111,11 @@ static void gen_bell(double *x, int64_t n, synth_rng *r) {
     }
 }
 
-static void gen_dog(double *x, int64_t n, synth_rng *r) {
+static int gen_dog(double *x, int64_t n, synth_rng *r) {
     double f0 = synth_rng_range(r, 350, 650), F = synth_rng_range(r, 800, 1400);
     int64_t m = (int64_t)(0.3 * FS);
     double *b = malloc((size_t)m * sizeof *b);
-    if (!b) return;
+    if (!b) return -1;
     for (double t = synth_rng_range(r, 0, 0.5); t * FS < n; t += synth_rng_range(r, 0.6, 1.4)) {
         int barks = 1 + synth_rng_int(r, 3);
         double tb = t;
@@ -135,6 +136,7 @@ static void gen_dog(double *x, int64_t n, synth_rng *r) {
         }
     }
     free(b);
+    return 0;
 }
 
 static void gen_bird(double *x, int64_t n, synth_rng *r) {
@@ -211,22 +213,27 @@ static void gen_violin(double *x, int64_t n, synth_rng *r) {
     }
 }
 
-void synth_sound_add(double *x, int64_t n, const synth_sound *s) {
+vct_status synth_sound_add(double *x, int64_t n, const synth_sound *s, vct_error *err) {
     double *y = calloc((size_t)n, sizeof *y);
-    if (!y) return;
+    if (!y) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory for a %lld-sample sound", (long long)n);
     synth_rng r;
     synth_rng_seed(&r, s->seed, (uint64_t)s->cls);
+    int bad = 0;
     switch (s->cls) {
     case 0: gen_siren(y, n, &r); break;
-    case 1: gen_guitar(y, n, &r); break;
+    case 1: bad = gen_guitar(y, n, &r); break;
     case 2: gen_tabla(y, n, &r); break;
     case 3: gen_bell(y, n, &r); break;
-    case 4: gen_dog(y, n, &r); break;
+    case 4: bad = gen_dog(y, n, &r); break;
     case 5: gen_bird(y, n, &r); break;
     case 6: gen_helicopter(y, n, &r); break;
     case 7: gen_mower(y, n, &r); break;
     case 8: gen_keyboard(y, n, &r); break;
     default: gen_violin(y, n, &r); break;
+    }
+    if (bad) {
+        free(y);
+        return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory for a %s sound", synth_class_get(s->cls)->name);
     }
     double e = 0;
     for (int64_t i = 0; i < n; i++) e += y[i] * y[i];
@@ -244,13 +251,20 @@ void synth_sound_add(double *x, int64_t n, const synth_sound *s) {
         x[i] += s->gain * norm * g * y[i];
     }
     free(y);
+    return VCT_STATUS_OK;
 }
 
 vct_status synth_audio(int16_t *pcm, const synth_clip *c, vct_error *err) {
     int64_t n = (int64_t)c->T * SYNTH_SAMPLE_RATE;
     double *x = calloc((size_t)n, sizeof *x);
     if (!x) return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory for the audio", c->name);
-    for (int s = 0; s < c->n_snd; s++) synth_sound_add(x, n, &c->snd[s]);
+    for (int s = 0; s < c->n_snd; s++) {
+        vct_status st = synth_sound_add(x, n, &c->snd[s], err);
+        if (st != VCT_STATUS_OK) {
+            free(x);
+            return vct_error_wrap(err, "%s", c->name);
+        }
+    }
     synth_rng r;
     synth_rng_seed(&r, c->seed, 0xa0d10);
     double lp = 0, peak = 0;

@@ -179,7 +179,8 @@ static vct_status render_clip(clip_pix *P, const synth_clip *c, int W, int H, in
         if (st == VCT_STATUS_OK) st = image_alloc(&P->cls[t], H, W, 1, err);
         if (st == VCT_STATUS_OK && want_maskige) st = image_alloc(&P->mkg[t], H, W, 1, err);
         if (st != VCT_STATUS_OK) break;
-        synth_render(c, t, W, H, P->rgb[t].data, inst);
+        st = synth_render(c, t, W, H, P->rgb[t].data, inst, err);
+        if (st != VCT_STATUS_OK) break;
         for (size_t k = 0; k < (size_t)W * H; k++) {
             int i = inst[k] - 1, heard = inst[k] && synth_object_heard(c, i, t);
             P->bin[t].data[k] = heard ? 255 : 0;

@@ -302,16 +302,12 @@ static void pixel_range(double lo, double hi, double scale, int n, int *a, int *
     *b = fb < 0 ? 0 : fb > n ? n : (int)fb;
 }
 
-void synth_render(const synth_clip *c, int t, int W, int H, uint8_t *rgb, uint8_t *inst) {
+vct_status synth_render(const synth_clip *c, int t, int W, int H, uint8_t *rgb, uint8_t *inst, vct_error *err) {
     double tau = t + FRAME_TIME_OFFSET, sx = (double)c->W / W, sy = (double)c->H / H;
     double pix = sx > sy ? sx : sy; /* native pixels per output pixel */
     double *img = NULL;
-    if (rgb) {
-        img = malloc((size_t)W * H * 3 * sizeof *img);
-        if (!img) { /* render without the double buffer: background only */
-            memset(rgb, 0, (size_t)W * H * 3);
-        }
-    }
+    if (rgb && !(img = malloc((size_t)W * H * 3 * sizeof *img)))
+        return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory for a %dx%d frame", c->name, W, H);
     if (inst) memset(inst, 0, (size_t)W * H);
     if (img)
         for (int y = 0; y < H; y++)
@@ -349,6 +345,7 @@ void synth_render(const synth_clip *c, int t, int W, int H, uint8_t *rgb, uint8_
             }
         free(img);
     }
+    return VCT_STATUS_OK;
 }
 
 /* ---- Maskige --------------------------------------------------------------------------- */

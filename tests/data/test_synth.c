@@ -163,6 +163,15 @@ static void maskige_stats(const image_u8 *mk, const uint8_t *inst, int n_obj, mk
     }
 }
 
+/* instance map of frame t at W x H (test failure if it cannot be made) */
+static void render_inst(const synth_clip *c, int t, int W, int H, uint8_t *inst) {
+    vct_error err = {0};
+    if (synth_render(c, t, W, H, NULL, inst, &err) != VCT_STATUS_OK) {
+        tl_fail("render", "%s", err.msg);
+        memset(inst, 0, (size_t)W * H);
+    }
+}
+
 static int64_t label_classes(const image_u8 *ids, uint8_t *present) {
     memset(present, 0, AVS_NUM_CLASSES);
     int64_t fg = 0;
@@ -177,7 +186,7 @@ static int64_t label_classes(const image_u8 *ids, uint8_t *present) {
 static void expected_classes(const synth_clip *c, int t, int W, int H, uint8_t *want) {
     uint8_t *inst = malloc((size_t)W * H);
     memset(want, 0, AVS_NUM_CLASSES);
-    synth_render(c, t, W, H, NULL, inst);
+    render_inst(c, t, W, H, inst);
     for (int64_t k = 0; k < (int64_t)W * H; k++)
         if (inst[k] && synth_object_heard(c, inst[k] - 1, t))
             want[synth_class_get(c->obj[inst[k] - 1].cls)->avss_class] = 1;
@@ -193,7 +202,7 @@ static int64_t binary_mismatch(const synth_clip *c, int t, const image_u8 *m, in
     vct_error err = {0};
     int W = at_mask_size ? (int)m->w : c->W, H = at_mask_size ? (int)m->h : c->H;
     if (image_alloc(&nat, H, W, 1, &err) != VCT_STATUS_OK) return -1;
-    synth_render(c, t, W, H, NULL, nat.data);
+    render_inst(c, t, W, H, nat.data);
     for (int64_t k = 0; k < nat.h * nat.w; k++) nat.data[k] = nat.data[k] && synth_object_heard(c, nat.data[k] - 1, t);
     const image_u8 *want = &nat;
     if (m->h != nat.h || m->w != nat.w) {
@@ -265,7 +274,7 @@ static void check_set(const char *root, const synth_params *p, mk_stats *mks) {
                     bad++;
                 } else if (mks && p->task == AVS_TASK_AVSS && strstr(ac->maskige[t], "/frames/")) {
                     uint8_t *inst = malloc((size_t)mk.h * mk.w);
-                    synth_render(c, t, (int)mk.w, (int)mk.h, NULL, inst);
+                    render_inst(c, t, (int)mk.w, (int)mk.h, inst);
                     maskige_stats(&mk, inst, c->n_obj, mks);
                     free(inst);
                 }
@@ -408,9 +417,15 @@ int main(void) {
             for (int t = 0; t < c.T; t++) {
                 image_u8 mk = {0};
                 uint8_t *ids = malloc((size_t)c.W * c.H), *inst = malloc((size_t)c.W * c.H);
-                image_alloc(&mk, c.H, c.W, 3, &err);
-                synth_maskige(ids, &c, t, c.W, c.H, &err);
-                synth_render(&c, t, c.W, c.H, NULL, inst);
+                if (image_alloc(&mk, c.H, c.W, 3, &err) != VCT_STATUS_OK || !ids || !inst ||
+                    synth_maskige(ids, &c, t, c.W, c.H, &err) != VCT_STATUS_OK) {
+                    tl_fail("Maskige", "%s", err.msg);
+                    free(ids);
+                    free(inst);
+                    image_free(&mk);
+                    continue;
+                }
+                render_inst(&c, t, c.W, c.H, inst);
                 int max_id = 0;
                 for (int64_t k = 0; k < (int64_t)c.W * c.H; k++) {
                     memcpy(mk.data + 3 * k, synth_ade_palette() + 3 * ids[k], 3);
