@@ -436,9 +436,8 @@ int cmd_segment(int argc, char **argv) {
             cJSON_AddItemToArray(fr, f);
             cJSON_AddStringToObject(f, "frame", c.frame[t] ? c.frame[t] : c.stem[t]);
             if (c.maskige[t]) cJSON_AddStringToObject(f, "maskige", c.maskige[t]);
-            cJSON *sz = cJSON_AddArrayToObject(f, "size");
-            cJSON_AddItemToArray(sz, cJSON_CreateNumber((double)seg.W));
-            cJSON_AddItemToArray(sz, cJSON_CreateNumber((double)seg.H));
+            cJSON_AddNumberToObject(f, "width", (double)seg.W);
+            cJSON_AddNumberToObject(f, "height", (double)seg.H);
             snprintf(path, sizeof path, "%s/masks_224/%s.png", out, c.stem[t]);
             st = write_mask(&w, path, seg.labels_224 + t * 224 * 224, 224, 224, seg.K, &err);
             snprintf(path, sizeof path, "masks_224/%s.png", c.stem[t]);

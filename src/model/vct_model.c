@@ -166,10 +166,9 @@ vct_status vct_model_decide(uint8_t *labels, const float *s, int64_t K, int64_t 
     return st;
 }
 
-/* Labels at (Ho, Wo) from one frame's scores s [K, H, W], resized in groups of
- * G >= 2 channels (the C > 1 kernel of interpolate.h, as a whole-tensor resize). */
-static vct_status decide_resized(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W, int64_t Ho,
-                                 int64_t Wo, vct_error *err) {
+/* in groups of G >= 2 channels: the C > 1 kernel of interpolate.h, as a whole-tensor resize */
+vct_status vct_model_decide_resized(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W, int64_t Ho,
+                                   int64_t Wo, vct_error *err) {
     const int64_t G = K == 2 ? 2 : 8, HW = Ho * Wo;
     float *buf = malloc((size_t)(G * HW) * sizeof(float)), *best = K == 2 ? NULL : malloc((size_t)HW * sizeof(float));
     vct_status st = VCT_STATUS_OK;
@@ -247,7 +246,7 @@ static vct_status post(const vct_model *m, const vct_forward_inputs *in, vct_for
     VCT_TRY(interpolate_bilinear_forward(s224, s, 1, K, sp.img_h, sp.img_w, EVAL_SIZE, EVAL_SIZE, 0, NULL, err));
     VCT_TRY(vct_model_decide(o->labels_224 + b * E2, s224, K, EVAL_SIZE, EVAL_SIZE, err));
     if (o->labels_own)
-        VCT_TRY(decide_resized(o->labels_own + b * in->own_h * in->own_w, s, K, sp.img_h, sp.img_w, in->own_h,
+        VCT_TRY(vct_model_decide_resized(o->labels_own + b * in->own_h * in->own_w, s, K, sp.img_h, sp.img_w, in->own_h,
                                in->own_w, err));
     return VCT_STATUS_OK;
 }

@@ -99,5 +99,9 @@ void vct_forward_outputs_free(vct_forward_outputs *o);
 /* The per-pixel decision of one frame's class scores s [K, H, W] (AVSS: first argmax;
  * K = 2: foreground iff softmax over the 2 channels, [1] > 0.5). */
 vct_status vct_model_decide(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W, vct_error *err);
+/* The same decision on bilinear(s, (Ho, Wo)) (align_corners=False), without holding the
+ * resized [K, Ho, Wo] tensor (a few channels at a time, K >= 2). */
+vct_status vct_model_decide_resized(uint8_t *labels, const float *s, int64_t K, int64_t H, int64_t W, int64_t Ho,
+                                    int64_t Wo, vct_error *err);
 
 #endif

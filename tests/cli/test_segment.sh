@@ -85,7 +85,7 @@ n = int((got != ref).sum()); print("224 mismatches:", n, "classes:", sorted(set(
 own = read_png(tmp + "/out/masks/0.png"); assert own.shape == (384, 384), own.shape
 j = json.load(open(tmp + "/out/segment.json"))
 f = j["frames"][0]
-assert j["task"] == "avss" and j["classes"] == 71 and f["mask_224"] == "masks_224/0.png" and f["size"] == [384, 384]
+assert j["task"] == "avss" and j["classes"] == 71 and f["mask_224"] == "masks_224/0.png" and f["width"] == f["height"] == 384
 cnt = {c["id"]: c["pixels"] for c in f["classes_224"]}
 assert cnt == {int(k): int(v) for k, v in zip(*np.unique(ref, return_counts=True))}, cnt
 assert "network_per_frame_s" in j["timings"]
