@@ -3,8 +3,8 @@
 # and its WAV reproduce the case's sem_seg_argmax exactly (the 224 PNG decoded back
 # to class ids) and pred_logits / pred_masks / sem_seg within the case's tolerances
 # (compare.py on --dump); the own-size PNG and the JSON; and bad inputs (no Maskige,
-# a frame missing, a Maskige of another size, audio too short, a truncated
-# checkpoint, a wrong-shape tensor, another task) each exit non-zero with a message
+# frames of two sizes, a frame missing, a Maskige of another size, audio too short, a truncated
+# checkpoint, a wrong-shape or missing tensor, another task) each exit non-zero with a message
 # naming the problem, leaving nothing written. Needs python3 + numpy (no PIL).
 VCT=${VCT_BIN:-build/vct}
 CASE=../shared/conformance/cases/ss-reduced-1f
@@ -64,6 +64,9 @@ if __name__ == "__main__":
     write_png(f"{tmp}/small/0_mask_color.png", np.ascontiguousarray(m[:200, :300]))   # another size
     write_png(f"{tmp}/extra/0_mask_color.png", np.ascontiguousarray(m))               # 2 Maskiges, 1 frame
     write_png(f"{tmp}/extra/1_mask_color.png", np.ascontiguousarray(m))
+    os.makedirs(f"{tmp}/mixed", exist_ok=True)                                         # frames of two sizes
+    write_png(f"{tmp}/mixed/0.png", np.ascontiguousarray(f))
+    write_png(f"{tmp}/mixed/1.png", np.ascontiguousarray(f[:300, :200]))
     import wave
     with wave.open(f"{tmp}/short.wav", "wb") as wv:                                    # 0.5 s: no VGGish example
         wv.setnchannels(1); wv.setsampwidth(2); wv.setframerate(16000); wv.writeframes(b"\0\1" * 8000)
@@ -75,6 +78,10 @@ A="$CASE/input_audio.wav"
 # 1. the case, end to end
 "$VCT" segment --frames "$TMP/frames" --audio "$A" --maskige "$TMP/maskige" --model "$M" --task avss \
     --out "$TMP/out" --dump "$TMP/dump.safetensors" >"$TMP/log" 2>&1 || { cat "$TMP/log"; bad "segment on the case"; }
+# fewer frames than the task's clips (1 of avss's 5 or 10): documented behaviour, a warning, and
+# each frame segmented on its own exactly as the official model does (the check below)
+grep -q "warning: segment: 1 frame(s); avss clips have 5 or 10" "$TMP/log" &&
+    ok "fewer frames than the task's clip: warned, and the frame matches the official model" || bad "no frame-count warning"
 $PY - "$CASE" "$TMP" <<'PY' && ok "masks_224/0.png decodes to the case's sem_seg_argmax exactly; masks/0.png is 384x384" || bad "mask PNGs"
 import sys, json; sys.path.insert(0, sys.argv[2]); from png import read_png; import numpy as np
 case, tmp = sys.argv[1:3]
@@ -103,6 +110,8 @@ try() { # name expected-exit grep-pattern args...
     else bad "$name: exit $rc (want $code); stderr: $(cat "$TMP/err")"; fi
 }
 try "no --maskige" 2 "no --maskige.*Semantic-SAM.*--maskige-fallback blank" --frames "$TMP/frames" --audio "$A" --model "$M"
+try "frames of different sizes" 1 "1.png: frame of 200x300.*every frame and Maskige of a clip must have one size" \
+    --frames "$TMP/mixed" --audio "$A" --maskige "$TMP/extra" --model "$M"
 try "a frame missing" 1 "1_mask_color.png: a Maskige without a frame" --frames "$TMP/frames" --audio "$A" \
     --maskige "$TMP/extra" --model "$M"
 try "Maskige of another size" 1 "0_mask_color.png: Maskige of 300x200.*is 384x384" --frames "$TMP/frames" --audio "$A" \
@@ -126,6 +135,15 @@ open(sys.argv[2], "wb").write(struct.pack("<Q", len(b)) + b + d[8 + n:])
 PY
 try "wrong-shape tensor" 1 "wrong.safetensors: tensor 'sem_seg_head.predictor.class_embed.weight': shape \[256,72\], expected \[72,256\]" \
     --frames "$TMP/frames" --audio "$A" --maskige "$TMP/maskige" --model "$TMP/wrong.safetensors"
+$PY - "$TMP/m.safetensors" "$TMP/missing.safetensors" <<'PY' || bad "could not make the missing-tensor checkpoint"
+import json, struct, sys
+d = open(sys.argv[1], "rb").read(); n = struct.unpack("<Q", d[:8])[0]; h = json.loads(d[8:8 + n])
+del h["sem_seg_head.predictor.class_embed.bias"]  # its bytes stay, unreferenced
+b = json.dumps(h).encode(); b += b" " * (-len(b) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(b)) + b + d[8 + n:])
+PY
+try "missing tensor" 1 "missing.safetensors: tensor 'sem_seg_head.predictor.class_embed.bias' is missing" \
+    --frames "$TMP/frames" --audio "$A" --maskige "$TMP/maskige" --model "$TMP/missing.safetensors" --task avss
 # the unchanged converted checkpoint loads with the config from its metadata (no --config)
 mkdir "$TMP/alone" && cp "$TMP/m.safetensors" "$TMP/alone/" &&
     "$VCT" segment --frames "$TMP/frames" --audio "$A" --maskige-fallback blank --model "$TMP/alone/m.safetensors" \
