@@ -1,5 +1,5 @@
 # vct build. `make help` lists the targets.
-# Strict C11 warnings with -Werror always; no -ffast-math anywhere (see docs/pitfalls.md).
+# Strict C11 warnings with -Werror always; no fast-math flags anywhere (see docs/pitfalls.md).
 
 CC      ?= gcc
 BUILD   ?= build

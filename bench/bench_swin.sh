@@ -2,7 +2,7 @@
 # bench_swin.sh BUILD [--embed E --depths a,b,c,d --heads a,b,c,d --size S --runs R]:
 # Swin forward per frame (inference) and peak memory, vct next to the official PyTorch
 # module, in the same run and with the same thread count. Defaults: Swin-B at 384.
-# The PyTorch side needs the official export: . /work/harness-env/env.sh (scripts/harness_env.sh).
+# The PyTorch side needs the official export: source the env.sh that scripts/harness_env.sh writes.
 BUILD=${1:-build}
 shift
 cd "$(dirname "$0")/.." || exit 2
