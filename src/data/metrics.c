@@ -55,6 +55,32 @@ void metric_sigmoid_torch(float *out, const float *in, int64_t n, int64_t offset
         out[i] = offset + i < vec_end ? metric_sigmoid_lane(in[i]) : metric_sigmoid_tail(in[i]);
 }
 
+float metric_softmax_fg(float s0, float s1) {
+    float m = s0 > s1 || isnan(s0) ? s0 : s1;
+    float e0 = expf_sleef_u10(s0 - m), e1 = expf_sleef_u10(s1 - m);
+    float sum = 0.0f + e0;
+    sum += e1;
+    return e1 / sum;
+}
+
+int metric_softmax_argmax(const float *scores, int64_t classes, int64_t stride) {
+    float m = scores[0];
+    for (int64_t c = 1; c < classes; c++)
+        if (scores[c * stride] > m || isnan(scores[c * stride])) m = scores[c * stride];
+    float sum = 0.0f;
+    for (int64_t c = 0; c < classes; c++) sum += expf_sleef_u10(scores[c * stride] - m);
+    int best = 0;
+    float best_p = expf_sleef_u10(scores[0] - m) / sum;
+    for (int64_t c = 1; c < classes; c++) {
+        float q = expf_sleef_u10(scores[c * stride] - m) / sum;
+        if (q > best_p) { /* strict: the first of equal probabilities wins */
+            best_p = q;
+            best = (int)c;
+        }
+    }
+    return best;
+}
+
 /* ---- thresholds ----------------------------------------------------------------- */
 
 /* torch 1.13's AVX2 linspace kernel for (0, 1, 255) (1 - 1e-10 is 1.0f): step = 1/254;

@@ -52,6 +52,16 @@ float metric_sigmoid_tail(float x);
  * contiguous float32 tensor of `total` elements (one torch thread): elements with
  * index >= total - total % 16 take the scalar path. out may equal in. */
 void metric_sigmoid_torch(float *out, const float *in, int64_t n, int64_t offset, int64_t total);
+/* torch 1.13 CPU float32 softmax over the class dimension of [N,C,H,W] (not the
+ * last dimension, so every pixel is one lane of the AVX2 vector path when
+ * H*W % 8 == 0, as at 224x224): m = max_c s_c, e_c = Sleef expf_u10(s_c - m),
+ * sum = ((0 + e_0) + e_1) + ..., p_c = e_c / sum. scores[c * stride] is s_c.
+ * metric_softmax_fg: p_1 of C = 2, the foreground probability VCT's S4/MS3
+ * evaluator scores (softmax(sem_seg, dim=1)[:, 1]). metric_softmax_argmax: the
+ * first class of largest p_c, as VCT's AVSS evaluator takes argmax after the
+ * softmax (two scores that differ can round to one probability: the first wins). */
+float metric_softmax_fg(float s0, float s1);
+int metric_softmax_argmax(const float *scores, int64_t classes, int64_t stride);
 /* torch.linspace(0, 1 - 1e-10, 255) in float32 as the AVX2 kernel rounds it. */
 const float *metric_thresholds(void);
 /* torch.sum of a contiguous float32 vector on one CPU thread, in torch 1.13's

@@ -40,6 +40,7 @@
 #include "core/omp.h"
 #include "data/synth.h"
 #include "io/atomic_file.h"
+#include "io/fs.h"
 #include "io/image.h"
 #include "io/resize.h"
 #include "vct.h"
@@ -47,22 +48,6 @@
 #define PATH_CAP 1024
 
 /* ---- paths and folders --------------------------------------------------------------- */
-
-static vct_status mkdirs(const char *path, vct_error *err) {
-    char tmp[PATH_CAP];
-    size_t n = strlen(path);
-    if (n >= sizeof tmp) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: path too long", path);
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (tmp[i] != '/' && tmp[i] != '\0') continue;
-        char c = tmp[i];
-        tmp[i] = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-            return vct_fail(err, VCT_STATUS_IO, "%s: cannot create folder: %s", tmp, strerror(errno));
-        tmp[i] = c;
-    }
-    return VCT_STATUS_OK;
-}
 
 /* format a path into buf and create its parent folder */
 static vct_status file_path(char *buf, vct_error *err, const char *fmt, ...) VCT_PRINTF(3, 4);
@@ -75,7 +60,7 @@ static vct_status file_path(char *buf, vct_error *err, const char *fmt, ...) {
     char *slash = strrchr(buf, '/');
     if (!slash || slash == buf) return VCT_STATUS_OK;
     *slash = '\0';
-    vct_status st = mkdirs(buf, err);
+    vct_status st = fs_mkdirs(buf, err);
     *slash = '/';
     return st;
 }
@@ -514,7 +499,7 @@ static vct_status check_out_dir(const char *out, int force, vct_error *err) {
     DIR *d = opendir(out);
     if (!d) {
         if (errno != ENOENT) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open folder: %s", out, strerror(errno));
-        return mkdirs(out, err);
+        return fs_mkdirs(out, err);
     }
     struct dirent *e;
     int used = 0;
