@@ -106,3 +106,8 @@ int cli_flag(const cli_cmd *cmd, const char *name) {
     const char *v = cli_get(cmd, name);
     return v && strcmp(v, "1") == 0;
 }
+
+int cli_given(const cli_cmd *cmd, const char *name) {
+    cli_opt *o = find_long(cmd, name, strlen(name));
+    return o && o->given;
+}

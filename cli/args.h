@@ -32,5 +32,7 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, const char **pos, int *
 void cli_usage(const cli_cmd *cmd, FILE *f);
 const char *cli_get(const cli_cmd *cmd, const char *name);
 int cli_flag(const cli_cmd *cmd, const char *name);
+/* 1 if the option was on the command line (not just its default). */
+int cli_given(const cli_cmd *cmd, const char *name);
 
 #endif

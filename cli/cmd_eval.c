@@ -2,15 +2,25 @@
  * M_J and M_F as the official AVSBench and VCT test loops compute them, plus a
  * batch-independent variant labelled as ours (data/eval.h, data/metrics.h).
  * Prints a table; --json and --report write files atomically, and only after
- * every frame was read and scored. `--data DIR --model FILE` (run the model,
- * then score) waits for the model. */
+ * every frame was read and scored.
+ * `--data DIR --model FILE` first runs the model over a split (data/predict.h)
+ * into a staging folder, scores that, and then renames it to --out (or removes
+ * it): a run that fails leaves nothing behind. */
+#include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "commands.h"
+#include "core/log.h"
 #include "data/eval.h"
+#include "data/predict.h"
+#include "io/atomic_file.h"
+#include "io/fs.h"
+#include "model/vct_model.h"
+#include "vct.h"
 
 static cli_opt opts[] = {
     {"task", 't', 1, NULL, "s4, ms3 or avss (required)", NULL, 0},
@@ -31,11 +41,21 @@ static cli_opt opts[] = {
     {"lenient-colours", 0, 0, NULL, "an RGB label colour outside the AVSS palette counts as background (the official "
                                     "decoding) instead of an error", NULL, 0},
     {"progress", 0, 0, NULL, "show a progress line on stderr", NULL, 0},
-    {"data", 0, 1, NULL, "data set folder, with --model: run the model, then score", NULL, 0},
-    {"model", 'm', 1, NULL, "checkpoint to run on --data", NULL, 0},
+    {"data", 'd', 1, NULL, "data set folder (Single-source/, Multi-sources/, AVSBench_semantic/ or a SynthAVS set): "
+                           "with --model, run the model over a split, then score", NULL, 0},
+    {"model", 'm', 1, NULL, "checkpoint to run on --data: official model_best.pth or a vct .safetensors", NULL, 0},
+    {"config", 'c', 1, NULL, "--model's detectron2 config.yaml (default: the checkpoint's own, else config.yaml "
+                             "beside it)", NULL, 0},
+    {"split", 's', 1, "test", "--data: the split to run: train, val or test", NULL, 0},
+    {"layout", 'l', 1, "auto", "--data: auto, avsbench or vct (see vct data check)", NULL, 0},
+    {"limit", 0, 1, "0", "--data: only the first N clips of the split (0 = all)", NULL, 0},
+    {"net-batch", 0, 1, "1", "--data: frames through the network at once (more uses more memory)", NULL, 0},
+    {"out", 'o', 1, NULL, "--data: keep the predictions here (pred/, gt/, frames/, order.txt, predict.json, "
+                          "eval.json; score them again with --pred OUT/pred --gt OUT/gt --order OUT/order.txt "
+                          "--pred-kind prob); must be empty or new", NULL, 0},
     {NULL, 0, 0, NULL, NULL, NULL, 0},
 };
-static const cli_cmd cmd = {"eval", "--task s4|ms3|avss --pred DIR --gt DIR [options]",
+static const cli_cmd cmd = {"eval", "(--task s4|ms3|avss --pred DIR --gt DIR | --data DIR --model FILE) [options]",
                             "score predictions with the official AVSBench/VCT M_J and M_F (and a batch-independent F)",
                             0, 0, opts};
 
@@ -50,31 +70,201 @@ static int parse_int(const char *name, const char *s, int lo, int *out) {
     return 0;
 }
 
+/* Score p's folders; write the report and the JSON files (all or nothing), then the table. */
+static int score(const eval_params *p, const char *json, const char *json2, const char *report, const char *frames,
+                 int thumbs) {
+    vct_error err = {0};
+    eval_result r;
+    if (eval_run(p, &r, &err) != VCT_STATUS_OK) {
+        fprintf(stderr, "vct eval: %s\n", err.msg);
+        return 1;
+    }
+    int status = 0;
+    /* the report first (it reads frames again, so it is the one likely to fail);
+     * if the JSON then fails, the report goes too: all or nothing */
+    if (report && eval_write_report(report, p, &r, frames, thumbs, &err) != VCT_STATUS_OK) {
+        fprintf(stderr, "vct eval: %s\n", err.msg);
+        status = 1;
+    }
+    const char *jsons[2] = {json, json2};
+    for (int i = 0; i < 2 && !status; i++)
+        if (jsons[i] && eval_write_json(jsons[i], p, &r, &err) != VCT_STATUS_OK) {
+            fprintf(stderr, "vct eval: %s\n", err.msg);
+            if (report) remove(report);
+            if (i == 1 && json) remove(json);
+            status = 1;
+        }
+    if (!status) eval_print_table(stdout, p, &r);
+    eval_result_free(&r);
+    return status;
+}
+
+static vct_status write_predict_json(const char *path, const char *model_path, const vct_model *model,
+                                     const char *data, const predict_params *pp, const predict_summary *s,
+                                     vct_error *err) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
+    cJSON_AddStringToObject(o, "vct_version", VCT_VERSION_STRING);
+    cJSON_AddStringToObject(o, "model", model_path);
+    cJSON_AddStringToObject(o, "config", model->config_source);
+    cJSON_AddStringToObject(o, "task", vct_task_name(vct_model_task(model)));
+    cJSON_AddStringToObject(o, "data", data);
+    cJSON_AddStringToObject(o, "layout", avs_layout_name(s->layout));
+    cJSON_AddStringToObject(o, "split", avs_split_name(pp->split));
+    cJSON_AddNumberToObject(o, "clips", (double)s->clips);
+    cJSON_AddNumberToObject(o, "frames", (double)s->frames);
+    cJSON_AddStringToObject(o, "pred", "S4/MS3: float32 [224,224] softmax(sem_seg)[1]; AVSS: uint8 [224,224] "
+                                       "argmax(softmax(sem_seg))");
+    cJSON *t = cJSON_AddObjectToObject(o, "seconds");
+    cJSON_AddNumberToObject(t, "total", s->seconds_total);
+    cJSON_AddNumberToObject(t, "audio", s->seconds_audio);
+    cJSON_AddNumberToObject(t, "network", s->seconds_network);
+    cJSON_AddNumberToObject(t, "post", s->seconds_post);
+    cJSON_AddNumberToObject(t, "per_frame", s->frames ? s->seconds_total / (double)s->frames : 0.0);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (!text) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
+    atomic_file af;
+    vct_status st = atomic_file_open(&af, path, err);
+    if (st == VCT_STATUS_OK) st = atomic_file_write(&af, text, strlen(text), err);
+    if (st == VCT_STATUS_OK) st = atomic_file_write(&af, "\n", 1, err);
+    if (st == VCT_STATUS_OK) st = atomic_file_commit(&af, err);
+    else atomic_file_abort(&af);
+    free(text);
+    return st;
+}
+
+/* `--data DIR --model FILE`: predict into a staging folder, score it, keep it as --out or remove it. */
+static int eval_model(eval_params *p, const char *model_path, const char *data, const char *out, int thumbs) {
+    vct_error err = {0};
+    predict_params pp = predict_default_params();
+    int rc = 0;
+    if (avs_split_from_name(cli_get(&cmd, "split"), &pp.split) != 0) {
+        fprintf(stderr, "vct eval: --split must be train, val or test, not %s\n", cli_get(&cmd, "split"));
+        return 2;
+    }
+    if (avs_layout_from_name(cli_get(&cmd, "layout"), &pp.layout) != 0) {
+        fprintf(stderr, "vct eval: --layout must be auto, avsbench or vct, not %s\n", cli_get(&cmd, "layout"));
+        return 2;
+    }
+    int limit = 0;
+    if ((rc = parse_int("limit", cli_get(&cmd, "limit"), 0, &limit)) ||
+        (rc = parse_int("net-batch", cli_get(&cmd, "net-batch"), 1, &pp.frames_per_batch)))
+        return rc;
+    pp.limit = limit;
+    pp.progress = p->progress;
+    if (out && !fs_missing_or_empty(out)) {
+        fprintf(stderr, "vct eval: --out %s: exists and is not an empty folder\n", out);
+        return 1;
+    }
+    /* the staging folder: OUT.partial (renamed at the end), or a temporary one */
+    char stage[4096];
+    if (out) {
+        if (snprintf(stage, sizeof stage, "%s.partial", out) >= (int)sizeof stage) {
+            fprintf(stderr, "vct eval: --out %s: path too long\n", out);
+            return 2;
+        }
+        if (!fs_missing_or_empty(stage)) {
+            fprintf(stderr, "vct eval: %s exists (left by a run that was killed?): remove it first\n", stage);
+            return 1;
+        }
+        if (fs_mkdirs(stage, &err) != VCT_STATUS_OK) {
+            fprintf(stderr, "vct eval: %s\n", err.msg);
+            return 1;
+        }
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(stage, sizeof stage, "%s/vct-eval-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(stage)) {
+            fprintf(stderr, "vct eval: cannot create a temporary folder %s: %s\n", stage, strerror(errno));
+            return 1;
+        }
+    }
+    vct_model *model = NULL;
+    vct_model_params mp = vct_model_default_params();
+    mp.config_path = cli_get(&cmd, "config");
+    vct_status st = vct_model_load(model_path, &mp, &model, &err);
+    const char *task_name = cli_get(&cmd, "task");
+    avs_task want;
+    if (st == VCT_STATUS_OK && task_name && (avs_task_from_name(task_name, &want) != 0 ||
+                                             strcmp(task_name, vct_task_name(vct_model_task(model))) != 0))
+        st = vct_fail(&err, VCT_STATUS_INVALID_ARGUMENT, "--task %s, but %s is an %s model (config %s)", task_name,
+                      model_path, vct_task_name(vct_model_task(model)), model->config_source);
+    predict_summary sum;
+    if (st == VCT_STATUS_OK) st = predict_dataset(model, data, &pp, stage, &sum, &err);
+    char pred[4200], gt[4200], order[4200], frames[4200], pjson[4200], ejson[4200];
+    snprintf(pred, sizeof pred, "%s/pred", stage);
+    snprintf(gt, sizeof gt, "%s/gt", stage);
+    snprintf(order, sizeof order, "%s/order.txt", stage);
+    snprintf(frames, sizeof frames, "%s/frames", stage);
+    snprintf(pjson, sizeof pjson, "%s/predict.json", stage);
+    snprintf(ejson, sizeof ejson, "%s/eval.json", stage);
+    if (st == VCT_STATUS_OK && out) st = write_predict_json(pjson, model_path, model, data, &pp, &sum, &err);
+    if (st == VCT_STATUS_OK) {
+        log_info("eval: %lld clips, %lld frames in %.1f s (%.2f s a frame; network %.1f s)", (long long)sum.clips,
+                 (long long)sum.frames, sum.seconds_total, sum.frames ? sum.seconds_total / (double)sum.frames : 0.0,
+                 sum.seconds_network);
+        const vct_task t = vct_model_task(model);
+        p->task = t == VCT_TASK_S4 ? AVS_TASK_S4 : t == VCT_TASK_MS3 ? AVS_TASK_MS3 : AVS_TASK_AVSS;
+        p->pred_dir = pred;
+        p->gt_dir = gt;
+        p->order_file = order;
+        p->pred_kind = EVAL_PRED_PROB;
+        p->resize = 0;
+        /* the scores also go with the kept predictions */
+        rc = score(p, cli_get(&cmd, "json"), out ? ejson : NULL, cli_get(&cmd, "report"), frames, thumbs);
+    } else {
+        fprintf(stderr, "vct eval: %s\n", err.msg);
+        rc = 1;
+    }
+    vct_model_free(model);
+    vct_error rm = {0};
+    if (rc == 0 && out) {
+        if (rename(stage, out) != 0) { /* a new name, or over an empty folder */
+            fprintf(stderr, "vct eval: cannot rename %s to %s: %s\n", stage, out, strerror(errno));
+            rc = 1;
+        } else {
+            fprintf(stderr, "vct eval: predictions kept in %s\n", out);
+            return 0;
+        }
+    }
+    if (fs_remove_tree(stage, &rm) != VCT_STATUS_OK) fprintf(stderr, "vct eval: %s\n", rm.msg);
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv) {
     const char *pos[1];
     int npos = 0, rc = cli_parse(&cmd, argc, argv, pos, &npos);
     if (rc == 3) return 0;
     if (rc) return rc;
-    if (cli_get(&cmd, "model") || cli_get(&cmd, "data")) {
-        if (!cli_get(&cmd, "model") || !cli_get(&cmd, "data")) {
-            fprintf(stderr, "vct eval: --data and --model go together\n");
+    const char *model = cli_get(&cmd, "model"), *data = cli_get(&cmd, "data");
+    if ((model || data) && !(model && data)) {
+        fprintf(stderr, "vct eval: --data and --model go together\n");
+        return 2;
+    }
+    static const char *const pred_only[] = {"pred", "gt", "order", "pred-kind", "resize", "frames"};
+    static const char *const data_only[] = {"config", "split", "layout", "limit", "net-batch", "out"};
+    for (size_t i = 0; i < 6; i++) {
+        const char *name = model ? pred_only[i] : data_only[i];
+        if (cli_given(&cmd, name)) {
+            if (model) fprintf(stderr, "vct eval: --%s scores saved predictions (--pred/--gt); not with --data\n", name);
+            else fprintf(stderr, "vct eval: --%s goes with --data --model\n", name);
             return 2;
         }
-        fprintf(stderr, "vct eval: --model is not available yet: the model has not landed in vct; score saved "
-                        "predictions with --pred DIR --gt DIR\n");
-        return 1;
     }
     eval_params p = eval_default_params();
     const char *task = cli_get(&cmd, "task");
-    if (!task || avs_task_from_name(task, &p.task) != 0) {
+    if (task ? avs_task_from_name(task, &p.task) != 0 : !model) {
         fprintf(stderr, "vct eval: --task must be s4, ms3 or avss%s%s\n", task ? ", not " : "", task ? task : "");
         return 2;
     }
-    p.pred_dir = cli_get(&cmd, "pred");
-    p.gt_dir = cli_get(&cmd, "gt");
-    if (!p.pred_dir || !p.gt_dir) {
-        fprintf(stderr, "vct eval: --pred and --gt are required (see vct eval --help)\n");
-        return 2;
+    if (!model) {
+        p.pred_dir = cli_get(&cmd, "pred");
+        p.gt_dir = cli_get(&cmd, "gt");
+        if (!p.pred_dir || !p.gt_dir) {
+            fprintf(stderr, "vct eval: --pred and --gt are required, or --data and --model (see vct eval --help)\n");
+            return 2;
+        }
     }
     const char *fl = cli_get(&cmd, "flavour");
     if (!strcmp(fl, "avsbench")) p.flavours = EVAL_FLAVOUR_AVSBENCH;
@@ -107,27 +297,6 @@ int cmd_eval(int argc, char **argv) {
     p.strict_colours = !cli_flag(&cmd, "lenient-colours");
     p.order_file = cli_get(&cmd, "order");
     p.progress = cli_flag(&cmd, "progress");
-
-    vct_error err = {0};
-    eval_result r;
-    if (eval_run(&p, &r, &err) != VCT_STATUS_OK) {
-        fprintf(stderr, "vct eval: %s\n", err.msg);
-        return 1;
-    }
-    int status = 0;
-    const char *json = cli_get(&cmd, "json"), *report = cli_get(&cmd, "report");
-    /* the report first (it reads frames again, so it is the one likely to fail);
-     * if the JSON then fails, the report goes too: all or nothing */
-    if (report && eval_write_report(report, &p, &r, cli_get(&cmd, "frames"), thumbs, &err) != VCT_STATUS_OK) {
-        fprintf(stderr, "vct eval: %s\n", err.msg);
-        status = 1;
-    }
-    if (!status && json && eval_write_json(json, &p, &r, &err) != VCT_STATUS_OK) {
-        fprintf(stderr, "vct eval: %s\n", err.msg);
-        if (report) remove(report);
-        status = 1;
-    }
-    if (!status) eval_print_table(stdout, &p, &r);
-    eval_result_free(&r);
-    return status;
+    if (model) return eval_model(&p, model, data, cli_get(&cmd, "out"), thumbs);
+    return score(&p, cli_get(&cmd, "json"), NULL, cli_get(&cmd, "report"), cli_get(&cmd, "frames"), thumbs);
 }

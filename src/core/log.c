@@ -65,8 +65,8 @@ static void progress_draw(progress *p, int final) {
     fmt_time(el, took, sizeof took);
     int pct = p->total > 0 ? (int)(100 * p->done / p->total) : 100;
     if (final)
-        fprintf(stderr, "%s%s  %lld/%lld  100%%  %.2f it/s  took %s\n", p->tty ? "\r" : "",
-                p->label, (long long)p->done, (long long)p->total, rate, took);
+        fprintf(stderr, "%s%s  %lld/%lld  %3d%%  %.2f it/s  took %s\n", p->tty ? "\r" : "", /* < 100: stopped early */
+                p->label, (long long)p->done, (long long)p->total, pct, rate, took);
     else
         fprintf(stderr, "%s%s  %lld/%lld  %3d%%  %.2f it/s  ETA %s%s", p->tty ? "\r" : "", p->label,
                 (long long)p->done, (long long)p->total, pct, rate, eta, p->tty ? "" : "\n");

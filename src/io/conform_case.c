@@ -1,6 +1,7 @@
 /* conform_case.c: see conform_case.h. */
 #include "io/conform_case.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ const char *conform_case_path(const conform_case *c, const char *file, char *buf
 
 static vct_status read_json(const char *path, cJSON **out, vct_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open", path);
+    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
     char *text = NULL;
     long n = -1;
     if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);

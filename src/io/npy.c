@@ -3,6 +3,7 @@
  * writes ('descr', 'fortran_order', 'shape') and refuse anything else. */
 #include "io/npy.h"
 
+#include <errno.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ vct_status npy_serialize(const tensor *t, unsigned char **out, size_t *out_len, 
 
 static vct_status slurp(const char *path, unsigned char **buf, size_t *len, vct_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open", path);
+    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
     long n = -1;
     if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
     if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {

@@ -3,6 +3,7 @@
  * the file size before any data is touched. */
 #include "io/safetensors.h"
 
+#include <errno.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 static vct_status read_whole(const char *path, unsigned char **buf, size_t *len, vct_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open", path);
+    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
     unsigned char *b = NULL;
     if (fseek(f, 0, SEEK_END) != 0) goto io_fail;
     long n = ftell(f);

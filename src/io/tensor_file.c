@@ -1,6 +1,7 @@
 /* tensor_file.c: see tensor_file.h. */
 #include "io/tensor_file.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <zip.h>
@@ -46,7 +47,7 @@ static tensor_file_kind zip_kind(const char *path) {
 vct_status tensor_file_detect(const char *path, tensor_file_kind *kind, vct_error *err) {
     unsigned char b[16] = {0};
     FILE *f = fopen(path, "rb");
-    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open", path);
+    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
     size_t n = fread(b, 1, sizeof b, f);
     fclose(f);
     *kind = TENSOR_FILE_UNKNOWN;

@@ -2,6 +2,7 @@
  * one block (a mapping or a sequence) whose lines share one indentation. */
 #include "io/yaml.h"
 
+#include <errno.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,7 +294,7 @@ done:
 vct_status yaml_read(const char *path, cJSON **out, vct_error *err) {
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open", path);
+    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

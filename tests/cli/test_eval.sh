@@ -2,9 +2,10 @@
 # vct eval through the CLI (the metric values themselves are checked against the
 # official code by tests/data/test_metrics): flags, the JSON schema, the HTML
 # report, and bad inputs (missing prediction, prediction of another size,
-# corrupt PNG, colour outside the palette, empty folder, --model): each exits 1
+# corrupt PNG, colour outside the palette, empty folder, a missing --model): each exits 1
 # with a message naming the file and leaves no JSON/report (nor .tmp) behind;
 # usage errors exit 2. Inputs come from `test_avsbench --make-fixture`.
+# --data --model itself: tests/cli/test_eval_model.sh.
 VCT=${VCT_BIN:-build/vct}
 FIX=${VCT_BUILD:-build}/tests/data/test_avsbench
 TMP=$(mktemp -d)
@@ -100,7 +101,7 @@ mkdir -p "$TMP/empty"
 expect_fail "empty ground-truth folder" "$TMP/empty" --task s4 --gt "$TMP/empty" --pred "$TMP/pred"
 expect_fail "missing prediction folder" "$TMP/nowhere" --task s4 --gt "$GT" --pred "$TMP/nowhere"
 "$VCT" eval --data "$TMP/ds" --model "$TMP/model.pth" 2>"$TMP/err"
-[ $? -eq 1 ] && grep -q "not available yet" "$TMP/err" && ok "--model: not available yet (exit 1)" ||
+[ $? -eq 1 ] && grep -q "model.pth: cannot open" "$TMP/err" && ok "--model: a missing checkpoint (exit 1): $(cat "$TMP/err")" ||
     bad "--model: $(cat "$TMP/err")"
 
 # usage

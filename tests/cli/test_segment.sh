@@ -17,42 +17,12 @@ bad() { echo "FAIL $1"; fail=1; }
 # nothing written: no file at all under DIR (it may not exist)
 empty() { [ ! -e "$1" ] || [ -z "$(find "$1" -type f)" ]; }
 
-cat >"$TMP/png.py" <<'PY'
-# minimal PNG I/O with the standard library (8-bit RGB / gray / palette, no interlace)
-import struct, sys, zlib
+COMMON=$(cd tests/common && pwd)
+cat >"$TMP/inputs.py" <<'PY'
+import sys
 import numpy as np
-def write_png(path, a):
-    h, w = a.shape[:2]; ct = 2 if a.ndim == 3 else 0
-    raw = b"".join(b"\0" + a[y].tobytes() for y in range(h))
-    def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
-    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, ct, 0, 0, 0))
-                           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-def read_png(path):  # -> raw samples (palette indices for P, levels for L)
-    d = open(path, "rb").read(); assert d[:8] == b"\x89PNG\r\n\x1a\n"
-    i, idat = 8, b""
-    while i < len(d):
-        n, t = struct.unpack(">I4s", d[i:i + 8]); body = d[i + 8:i + 8 + n]; i += 12 + n
-        if t == b"IHDR": w, h, bd, ct, _, _, il = struct.unpack(">IIBBBBB", body)
-        elif t == b"IDAT": idat += body
-    assert bd == 8 and il == 0, (bd, il)
-    c = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ct]
-    raw = zlib.decompress(idat); s = w * c
-    out = np.zeros((h, s), np.int32); prev = np.zeros(s, np.int32)
-    for y in range(h):
-        f = raw[y * (s + 1)]; r = np.frombuffer(raw[y * (s + 1) + 1:(y + 1) * (s + 1)], np.uint8).astype(np.int32)
-        cur = np.zeros(s, np.int32)
-        for x in range(s):
-            a = cur[x - c] if x >= c else 0; b = prev[x]; cc = prev[x - c] if x >= c else 0
-            if f == 0: p = 0
-            elif f == 1: p = a
-            elif f == 2: p = b
-            elif f == 3: p = (a + b) // 2
-            else:
-                pa, pb, pc = abs(b - cc), abs(a - cc), abs(a + b - 2 * cc)
-                p = a if pa <= pb and pa <= pc else (b if pb <= pc else cc)
-            cur[x] = (r[x] + p) & 255
-        out[y] = cur; prev = cur
-    return out.reshape(h, w, c)[:, :, 0] if c == 1 else out.reshape(h, w, c)
+sys.path.insert(0, sys.argv[3])
+from png import write_png
 if __name__ == "__main__":
     case, tmp = sys.argv[1], sys.argv[2]
     d = np.load(case + "/inputs.npz")
@@ -71,7 +41,7 @@ if __name__ == "__main__":
     with wave.open(f"{tmp}/short.wav", "wb") as wv:                                    # 0.5 s: no VGGish example
         wv.setnchannels(1); wv.setsampwidth(2); wv.setframerate(16000); wv.writeframes(b"\0\1" * 8000)
 PY
-$PY "$TMP/png.py" "$CASE" "$TMP" || { echo "FAIL could not build the inputs"; exit 1; }
+$PY "$TMP/inputs.py" "$CASE" "$TMP" "$COMMON" || { echo "FAIL could not build the inputs"; exit 1; }
 M="$CASE/model_best.pth"
 A="$CASE/input_audio.wav"
 
@@ -82,8 +52,8 @@ A="$CASE/input_audio.wav"
 # each frame segmented on its own exactly as the official model does (the check below)
 grep -q "warning: segment: 1 frame(s); avss clips have 5 or 10" "$TMP/log" &&
     ok "fewer frames than the task's clip: warned, and the frame matches the official model" || bad "no frame-count warning"
-$PY - "$CASE" "$TMP" <<'PY' && ok "masks_224/0.png decodes to the case's sem_seg_argmax exactly; masks/0.png is 384x384" || bad "mask PNGs"
-import sys, json; sys.path.insert(0, sys.argv[2]); from png import read_png; import numpy as np
+$PY - "$CASE" "$TMP" "$COMMON" <<'PY' && ok "masks_224/0.png decodes to the case's sem_seg_argmax exactly; masks/0.png is 384x384" || bad "mask PNGs"
+import sys, json; sys.path.insert(0, sys.argv[3]); from png import read_png; import numpy as np
 case, tmp = sys.argv[1:3]
 ref = np.load(case + "/outputs.npz")["sem_seg_argmax"][0]
 got = read_png(tmp + "/out/masks_224/0.png")
