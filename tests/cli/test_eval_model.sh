@@ -1,7 +1,11 @@
 #!/bin/sh
 # vct eval --data DIR --model FILE: the model run over a SynthAVS split, then scored.
-#  - AVSS with the shared case's (seeded) checkpoint, S4 with an S4 checkpoint derived
-#    from it (class head sliced to 2 classes, 23 category prototypes, S4 config);
+#  - AVSS with the shared case's (seeded) checkpoint, its background logit raised by 1.5
+#    (else it never predicts background and every score is 0), S4 with an S4 checkpoint
+#    derived from it (class head rows 0, 1, 71; 23 category prototypes; S4 config), as
+#    tests/ref/gen_eval_model.py derives them;
+#  - M_J and M_F (the vct flavour) equal the official VCT test loop's (dataset loader,
+#    mapper, model, SemSegEvaluator[_SS]) on the same sets: tests/ref/data/eval_model.json;
 #  - each prediction file equals what VCT's evaluator computes from the sem_seg that
 #    `vct segment --dump` gives for the same clip: softmax(sem_seg)[1] (S4) and
 #    argmax(softmax(sem_seg)) (AVSS), bit for bit when torch is installed, else
@@ -22,17 +26,24 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 ok() { echo "PASS $1"; }
 bad() { echo "FAIL $1"; fail=1; }
-M="$CASE/model_best.pth"
+M0="$CASE/model_best.pth"
+M="$TMP/ss.safetensors"
 
-"$VCT" synth --task avss --layout vct --out "$TMP/ss" --clips 3 --seed 11 >/dev/null 2>&1 || bad "synth avss"
-"$VCT" synth --task s4 --layout vct --out "$TMP/s4" --clips 3 --seed 12 >/dev/null 2>&1 || bad "synth s4"
+REF=tests/ref/data/eval_model.json
+# the sets of the reference (synth is byte-identical for a seed)
+"$VCT" synth --task avss --layout vct --out "$TMP/ss" --clips 10 --seed 11 >/dev/null 2>&1 || bad "synth avss"
+"$VCT" synth --task s4 --layout vct --out "$TMP/s4" --clips 10 --seed 12 >/dev/null 2>&1 || bad "synth s4"
 
-# an S4 checkpoint from the AVSS one: classes {background, object, no-object} = rows 0, 1, 71
-"$VCT" convert "$M" "$TMP/ss.safetensors" --config "$CASE/config.yaml" >/dev/null 2>&1 || bad "convert"
-$PY - "$TMP/ss.safetensors" "$TMP/s4.safetensors" "$COMMON" <<'PY' || bad "could not derive the S4 checkpoint"
+# the checkpoints of the reference: AVSS with background + 1.5; S4 = classes {background,
+# object, no-object} = rows 0, 1, 71 of the AVSS head
+"$VCT" convert "$M0" "$TMP/ss0.safetensors" --config "$CASE/config.yaml" >/dev/null 2>&1 || bad "convert"
+$PY - "$TMP/ss0.safetensors" "$TMP/s4.safetensors" "$COMMON" "$TMP/ss.safetensors" <<'PY' || bad "could not derive the checkpoints"
 import json, sys
 sys.path.insert(0, sys.argv[3]); import safetensors_np as st; import numpy as np
 t, meta = st.read(sys.argv[1])
+b = dict(t); b["sem_seg_head.predictor.class_embed.bias"] = t["sem_seg_head.predictor.class_embed.bias"].copy()
+b["sem_seg_head.predictor.class_embed.bias"][0] += np.float32(1.5)
+st.write(sys.argv[4], b, meta)
 rows = [0, 1, 71]
 for k in ("sem_seg_head.predictor.class_embed.weight", "sem_seg_head.predictor.class_embed.bias", "criterion.empty_weight"):
     t[k] = t[k][rows]
@@ -64,6 +75,17 @@ for task in avss s4; do
         ok "$task: --out holds pred/, gt/, order.txt, predict.json and eval.json (= --json); no .partial left" ||
         bad "$task: --out contents"
     grep -q "<img" "$TMP/$task.html" && ok "$task: HTML report with thumbnails" || bad "$task: report has no thumbnails"
+    $PY - "$TMP/$task.json" "$REF" $task "$out/order.txt" <<'PY' >"$TMP/ref.out" 2>&1 &&
+import json, sys
+got, ref = json.load(open(sys.argv[1]))["vct"], json.load(open(sys.argv[2]))[sys.argv[3]]
+videos = [l.strip() for l in open(sys.argv[4])]
+assert len(videos) == ref["clips"] and got["frames"] == ref["frames"], (videos, got, ref)
+d = max(abs(got["M_J"] - ref["M_J"]), abs(got["M_F"] - ref["M_F"]))
+print(f"M_J {got['M_J']:.9f} M_F {got['M_F']:.9f}; official {ref['M_J']:.9f} {ref['M_F']:.9f}; |diff| {d:.1e}")
+assert d <= 1e-6, d
+PY
+        ok "$task: = the official VCT test loop on the same set ($(tail -1 "$TMP/ref.out"))" ||
+        { cat "$TMP/ref.out"; bad "$task: differs from the official test loop"; }
 
     # the same clip through vct segment: its sem_seg, as VCT's evaluator turns it into predictions
     clip=$(head -1 "$out/order.txt")
@@ -165,7 +187,7 @@ mkdir "$TMP/o" && echo x >"$TMP/o/keep"
     ok "a non-empty --out is refused and left as it was" || bad "non-empty --out: exit $rc: $(cat "$TMP/err")"
 # without --out nothing is kept: the temporary folder is gone afterwards
 before=$(ls "${TMPDIR:-/tmp}" | grep -c '^vct-eval-')
-"$VCT" eval --data "$TMP/s4" --model "$TMP/s4.safetensors" >/dev/null 2>&1 || bad "eval without --out"
+"$VCT" eval --data "$TMP/s4" --model "$TMP/s4.safetensors" --limit 1 >/dev/null 2>&1 || bad "eval without --out"
 after=$(ls "${TMPDIR:-/tmp}" | grep -c '^vct-eval-')
 [ "$before" = "$after" ] && ok "without --out the temporary predictions are removed" || bad "temporary folder left"
 exit $fail
