@@ -17,8 +17,8 @@
 #include "core/log.h"
 #include "data/eval.h"
 #include "data/predict.h"
-#include "io/atomic_file.h"
 #include "io/fs.h"
+#include "io/json_file.h"
 #include "model/vct_model.h"
 #include "vct.h"
 
@@ -121,16 +121,8 @@ static vct_status write_predict_json(const char *path, const char *model_path, c
     cJSON_AddNumberToObject(t, "network", s->seconds_network);
     cJSON_AddNumberToObject(t, "post", s->seconds_post);
     cJSON_AddNumberToObject(t, "per_frame", s->frames ? s->seconds_total / (double)s->frames : 0.0);
-    char *text = cJSON_Print(o);
+    vct_status st = json_file_write(path, o, err);
     cJSON_Delete(o);
-    if (!text) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
-    atomic_file af;
-    vct_status st = atomic_file_open(&af, path, err);
-    if (st == VCT_STATUS_OK) st = atomic_file_write(&af, text, strlen(text), err);
-    if (st == VCT_STATUS_OK) st = atomic_file_write(&af, "\n", 1, err);
-    if (st == VCT_STATUS_OK) st = atomic_file_commit(&af, err);
-    else atomic_file_abort(&af);
-    free(text);
     return st;
 }
 

@@ -21,8 +21,8 @@
 #include "core/log.h"
 #include "core/tensor.h"
 #include "data/avsbench.h"
-#include "io/atomic_file.h"
 #include "io/image.h"
+#include "io/json_file.h"
 #include "io/safetensors.h"
 #include "io/video.h"
 #include "model/semantic_inference.h"
@@ -273,19 +273,6 @@ static cJSON *class_list(const uint8_t *lab, int64_t n, int64_t K) {
     return a;
 }
 
-static vct_status write_json(const char *path, cJSON *root, vct_error *err) {
-    char *text = cJSON_Print(root);
-    if (!text) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
-    atomic_file af;
-    vct_status st = atomic_file_open(&af, path, err);
-    if (st == VCT_STATUS_OK) st = atomic_file_write(&af, text, strlen(text), err);
-    if (st == VCT_STATUS_OK) st = atomic_file_write(&af, "\n", 1, err);
-    if (st == VCT_STATUS_OK) st = atomic_file_commit(&af, err);
-    else atomic_file_abort(&af);
-    free(text);
-    return st;
-}
-
 static vct_status write_dump(const char *path, const vct_segmentation *s, vct_error *err) {
     tensor_dict d;
     tensor_dict_init(&d);
@@ -465,7 +452,7 @@ int cmd_segment(int argc, char **argv) {
         cJSON_AddNumberToObject(tm, "write_s", t_write);
         cJSON_AddNumberToObject(tm, "total_s", wall_seconds() - t0);
         snprintf(path, sizeof path, "%s/segment.json", out);
-        st = write_json(path, root, &err);
+        st = json_file_write(path, root, &err);
     }
     if (st == VCT_STATUS_OK) {
         printf("segment: %lld frame(s), %s, %.2f s per frame: %s/masks, %s/masks_224, %s/segment.json\n",
