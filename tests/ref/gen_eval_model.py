@@ -17,7 +17,10 @@ usage: gen_eval_model.py --official DIR --detectron2 DIR [--pypath DIR ...]
                          [--vct ../../build/vct] [--case DIR]
        (or VCT_OFFICIAL, VCT_DETECTRON2, VCT_PYPATH=dir:dir in the environment;
        docs/conformance.md tells how to export them)
-writes tests/ref/data/eval_model.json; without the export, or without a built vct,
+       [--task-case ms3=CASE --task-case s4=CASE --local-out local.json]
+writes tests/ref/data/eval_model.json (AVSS and S4 from the shared case); --task-case
+also scores a harness-made case with its own checkpoint on that task's set (MS3:
+clips 10, seed 13), into --local-out only (CI has no such case). Without the export, or without a built vct,
 it prints "skipped" and keeps the committed file. About 2 minutes on one core.
 """
 import argparse
@@ -33,7 +36,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 # the sets and the S4 derivation; tests/cli/test_eval_model.sh uses the same values
-SETS = {"avss": {"clips": 10, "seed": 11}, "s4": {"clips": 10, "seed": 12}}
+SETS = {"avss": {"clips": 10, "seed": 11}, "s4": {"clips": 10, "seed": 12}, "ms3": {"clips": 10, "seed": 13}}
 # The seeded AVSS model never predicts background, which leaves M_J = M_F = 0 on any set: raising
 # the background logit of every query by this much makes it predict background on most pixels and
 # class 12 on the rest (a test of the scores, not of the model).
@@ -59,27 +62,31 @@ def derive(state, task):
     return s
 
 
-def run_task(task, args, tmp, vr):
+def run_task(task, args, tmp, vr, case=None):
+    """case: a harness-made case of this task (its own checkpoint, config `--config T
+    --reduced`); None: the shared AVSS case, derived for the task as above."""
     from detectron2.data import DatasetCatalog, MetadataCatalog
 
     spec = SETS[task]
-    data = os.path.join(tmp, task)
+    data = os.path.join(tmp, task + ("_case" if case else ""))
     subprocess.run([args.vct, "synth", "--task", task, "--layout", "vct", "--out", data, "--clips",
                     str(spec["clips"]), "--seed", str(spec["seed"])], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     opts = []
-    if task == "s4":
+    if task == "s4" and not case:
         opts = ["INPUT.DATASET_MAPPER_NAME", "avss4_semantic", "MODEL.SEM_SEG_HEAD.NUM_CLASSES", "2",
                 "MODEL.FUSE_CONFIG.NUM_FRAMES", "5"]
     vggish = vr.build.write_random_vggish(os.path.join(tmp, "vggish.pth"), 0)
     # the case was made with `case --config ss --reduced` (its manifest's made_with); its config.yaml
     # is detectron2's dump, which holds keys the schema refuses, so the config is rebuilt the same way
-    cfg = vr.build.build_cfg(vr.build.resolve_config(args.official, "ss"), reduced=True, opts=opts,
+    made = json.load(open(os.path.join(case, "manifest.json")))["made_with"] if case else {"config": "ss"}
+    cfg = vr.build.build_cfg(vr.build.resolve_config(args.official, made["config"]), reduced=True, opts=opts,
                              vggish_path=vggish)
     model = vr.build.build_model(cfg, 0, audio_mlp_middle=AUDIO_MLP_MIDDLE)
-    ck = torch.load(os.path.join(args.case, "model_best.pth"), map_location="cpu")
+    ck = torch.load(os.path.join(case or args.case, "model_best.pth"), map_location="cpu")
     state = ck.get("model", ck)
-    state = derive(state, task)
+    if not case:
+        state = derive(state, task)
     missing, _unexpected = model.load_state_dict(state, strict=False)
     # VGGish's fully connected "embeddings" are built but never run (VCT takes the conv features)
     missing = [k for k in missing if not k.startswith("audio_backbone.embeddings.")]
@@ -87,7 +94,7 @@ def run_task(task, args, tmp, vr):
         raise SystemExit(f"{task}: checkpoint lacks {missing}")
     model.eval()
 
-    name = f"vct_ref_{task}_test"
+    name = f"vct_ref_{task}_{'case' if case else 'shared'}_test"
     if task == "avss":
         import pandas as pd
         from models.data.datasets.register_avss_sem import load_avss_semantic
@@ -98,6 +105,16 @@ def run_task(task, args, tmp, vr):
         dicts = load_avss_semantic(df[df["split"] == "test"], data, "test",
                                    os.path.join(data, "pre_SAM_mask/AVSBench_semantic"))
         classes = list(json.load(open(os.path.join(data, "label2idx.json"))).keys())
+    elif task == "ms3":
+        from models.data.datasets.register_avsms3_sem import load_avsms3_semantic
+        from models.data.dataset_mappers.avsms3_semantic_dataset_mapper import AVSMS3_SemanticDatasetMapper as Mapper
+        from models.evaluation.sem_seg_evaluation import SemSegEvaluator as Evaluator
+        from models.evaluation import sem_seg_evaluation as evmod
+        r224, r384 = os.path.join(data, "ms3_data"), os.path.join(data, "ms3_data_384")
+        dicts = load_avsms3_semantic(os.path.join(r384, "visual_frames_384"), os.path.join(r384, "gt_masks_224", "test"),
+                                     os.path.join(r224, "audio_log_mel", "test"), os.path.join(r384, "pre_SAM_mask_384"),
+                                     "test")
+        classes = ["background", "object"]
     else:
         from models.data.datasets.register_avss4_sem import load_avss4_semantic
         from models.data.dataset_mappers.avss4_semantic_dataset_mapper import AVSS4_SemanticDatasetMapper as Mapper
@@ -141,6 +158,10 @@ def main():
                     default=[p for p in os.environ.get("VCT_PYPATH", "").split(":") if p])
     ap.add_argument("--vct", default=os.path.join(ROOT, "build", "vct"))
     ap.add_argument("--case", default=os.path.join(ROOT, "..", "shared", "conformance", "cases", "ss-reduced-1f"))
+    ap.add_argument("--task-case", action="append", default=[], metavar="TASK=CASE",
+                    help="also score a harness-made case of TASK (s4, ms3) with its own checkpoint on TASK's set; "
+                         "printed and written to --local-out, not to the committed file (CI has no such case)")
+    ap.add_argument("--local-out", default=None, help="JSON for the --task-case results")
     args = ap.parse_args()
     if not args.official or not args.detectron2 or not os.path.isdir(os.path.join(args.official, "models")):
         print("gen_eval_model.py: skipped (no export of the official VCT_AVS tree: pass --official and "
@@ -158,11 +179,22 @@ def main():
     torch.Tensor.cuda = lambda self, *a, **k: self  # the evaluators move ground truths to CUDA
     out = {"generator": os.path.basename(__file__), "torch": torch.__version__,
            "case": os.path.basename(os.path.normpath(args.case))}
+    local = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for task in SETS:
+        for task in ("avss", "s4"):
             out[task] = run_task(task, args, tmp, vctref)
             print(f"{task}: {out[task]['clips']} clips, {out[task]['frames']} frames: "
                   f"M_J {out[task]['M_J']:.9g} M_F {out[task]['M_F']:.9g}")
+        for tc in args.task_case:
+            task, case = tc.split("=", 1)
+            local[task] = run_task(task, args, tmp, vctref, case=case)
+            local[task]["case"] = case
+            print(f"{task} (case {case}): {local[task]['clips']} clips, {local[task]['frames']} frames: "
+                  f"M_J {local[task]['M_J']:.9g} M_F {local[task]['M_F']:.9g}")
+    if local and args.local_out:
+        with open(args.local_out, "w") as f:
+            json.dump(local, f, indent=1, sort_keys=True)
+            f.write("\n")
     path = os.path.join(HERE, "data", "eval_model.json")
     with open(path + ".tmp", "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
