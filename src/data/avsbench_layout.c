@@ -5,30 +5,16 @@
  * register_avss4_sem.py / register_avsms3_sem.py do. */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/str.h"
 #include "data/avsbench.h"
 
 /* ---- small helpers --------------------------------------------------------------- */
 
-static char *fmt_path(const char *fmt, ...) VCT_PRINTF(1, 2);
-static char *fmt_path(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s) return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 static char *dup_str(const char *s) {
     if (!s) return NULL;
@@ -61,7 +47,7 @@ static vct_status list_dir(const char *dir, int want_dirs, char ***names, int64_
             !strcmp(nm, "._.DS_Store"))
             continue;
         if (want_dirs) {
-            char *full = fmt_path("%s/%s", dir, nm);
+            char *full = str_printf("%s/%s", dir, nm);
             int ok = full && is_dir(full);
             free(full);
             if (!ok) continue;
@@ -341,23 +327,23 @@ static int clip_paths(const avs_dataset *ds, avs_clip *c) {
         for (int t = 0; t < 5; t++) c->labelled[t] = !train || t == 0;
         for (int t = 0; t < 5; t++) {
             if (!vct) {
-                c->frame[t] = fmt_path("%s/s4_data/visual_frames/%s/%s/%s/%s_%d.png", R, sp, cat, n, n, t + 1);
+                c->frame[t] = str_printf("%s/s4_data/visual_frames/%s/%s/%s/%s_%d.png", R, sp, cat, n, n, t + 1);
                 if (c->labelled[t])
-                    c->mask[t] = fmt_path("%s/s4_data/gt_masks/%s/%s/%s/%s_%d.png", R, sp, cat, n, n, t + 1);
+                    c->mask[t] = str_printf("%s/s4_data/gt_masks/%s/%s/%s/%s_%d.png", R, sp, cat, n, n, t + 1);
             } else {
                 c->frame[t] =
-                    fmt_path("%s/s4_data_384/visual_frames_384/%s/%s/%s/%s_%d.png", R, sp, cat, n, n, t + 1);
+                    str_printf("%s/s4_data_384/visual_frames_384/%s/%s/%s/%s_%d.png", R, sp, cat, n, n, t + 1);
                 if (c->labelled[t])
-                    c->mask[t] = fmt_path("%s/s4_data_384/gt_masks_%s/%s/%s/%s/%s_%d.png", R, train ? "384" : "224",
+                    c->mask[t] = str_printf("%s/s4_data_384/gt_masks_%s/%s/%s/%s/%s_%d.png", R, train ? "384" : "224",
                                           sp, cat, n, n, t + 1);
-                c->maskige[t] = fmt_path("%s/s4_data_384/pre_SAM_mask_384/%s/%s/%s/%s_%d_mask_color.png", R, sp, cat,
+                c->maskige[t] = str_printf("%s/s4_data_384/pre_SAM_mask_384/%s/%s/%s/%s_%d_mask_color.png", R, sp, cat,
                                          n, n, t + 1);
                 ok &= c->maskige[t] != NULL;
             }
             ok &= c->frame[t] && (!c->labelled[t] || c->mask[t]);
         }
-        c->audio_wav = fmt_path("%s/s4_data/audio_wav/%s/%s/%s.wav", R, sp, cat, n);
-        c->audio_pkl = fmt_path("%s/s4_data/audio_log_mel/%s/%s/%s.pkl", R, sp, cat, n);
+        c->audio_wav = str_printf("%s/s4_data/audio_wav/%s/%s/%s.wav", R, sp, cat, n);
+        c->audio_pkl = str_printf("%s/s4_data/audio_log_mel/%s/%s/%s.pkl", R, sp, cat, n);
         c->needs_pkl = 1;
         break;
     case AVS_TASK_MS3:
@@ -365,19 +351,19 @@ static int clip_paths(const avs_dataset *ds, avs_clip *c) {
         for (int t = 0; t < 5; t++) {
             c->labelled[t] = 1;
             if (!vct) {
-                c->frame[t] = fmt_path("%s/ms3_data/visual_frames/%s/%s.mp4_%d.png", R, n, n, t + 1);
-                c->mask[t] = fmt_path("%s/ms3_data/gt_masks/%s/%s/%s_%d.png", R, sp, n, n, t + 1);
+                c->frame[t] = str_printf("%s/ms3_data/visual_frames/%s/%s.mp4_%d.png", R, n, n, t + 1);
+                c->mask[t] = str_printf("%s/ms3_data/gt_masks/%s/%s/%s_%d.png", R, sp, n, n, t + 1);
             } else {
-                c->frame[t] = fmt_path("%s/ms3_data_384/visual_frames_384/%s/%s_%d.png", R, n, n, t + 1);
-                c->mask[t] = fmt_path("%s/ms3_data_384/gt_masks_%s/%s/%s/%s_%d.png", R, train ? "384" : "224", sp,
+                c->frame[t] = str_printf("%s/ms3_data_384/visual_frames_384/%s/%s_%d.png", R, n, n, t + 1);
+                c->mask[t] = str_printf("%s/ms3_data_384/gt_masks_%s/%s/%s/%s_%d.png", R, train ? "384" : "224", sp,
                                       n, n, t + 1);
-                c->maskige[t] = fmt_path("%s/ms3_data_384/pre_SAM_mask_384/%s/%s_%d_mask_color.png", R, n, n, t + 1);
+                c->maskige[t] = str_printf("%s/ms3_data_384/pre_SAM_mask_384/%s/%s_%d_mask_color.png", R, n, n, t + 1);
                 ok &= c->maskige[t] != NULL;
             }
             ok &= c->frame[t] && c->mask[t];
         }
-        c->audio_wav = fmt_path("%s/ms3_data/audio_wav/%s/%s.wav", R, sp, n);
-        c->audio_pkl = fmt_path("%s/ms3_data/audio_log_mel/%s/%s.pkl", R, sp, n);
+        c->audio_wav = str_printf("%s/ms3_data/audio_wav/%s/%s.wav", R, sp, n);
+        c->audio_pkl = str_printf("%s/ms3_data/audio_log_mel/%s/%s.pkl", R, sp, n);
         c->needs_pkl = 1;
         break;
     case AVS_TASK_AVSS: {
@@ -388,19 +374,19 @@ static int clip_paths(const avs_dataset *ds, avs_clip *c) {
         const char *mdir = !vct ? "labels_rgb" : train ? "labels_semantic" : "processed_labels_semantic";
         for (int t = 0; t < c->n_frames; t++) {
             c->labelled[t] = !(train && strcmp(lab, "v1s") == 0) || t == 0;
-            c->frame[t] = fmt_path("%s/%s/%s/%s/%d.jpg", R, lab, n, fdir, t);
-            if (c->labelled[t]) c->mask[t] = fmt_path("%s/%s/%s/%s/%d.png", R, lab, n, mdir, t);
+            c->frame[t] = str_printf("%s/%s/%s/%s/%d.jpg", R, lab, n, fdir, t);
+            if (c->labelled[t]) c->mask[t] = str_printf("%s/%s/%s/%s/%d.png", R, lab, n, mdir, t);
             if (vct) {
-                c->maskige[t] = fmt_path("%s/pre_SAM_mask/AVSBench_semantic/%s/%s/%s/%d_mask_color.png", R, lab, n,
+                c->maskige[t] = str_printf("%s/pre_SAM_mask/AVSBench_semantic/%s/%s/%s/%d_mask_color.png", R, lab, n,
                                          fdir, t);
                 ok &= c->maskige[t] != NULL;
             }
             ok &= c->frame[t] && (!c->labelled[t] || c->mask[t]);
         }
-        c->audio_wav = fmt_path("%s/%s/%s/audio.wav", R, lab, n);
+        c->audio_wav = str_printf("%s/%s/%s/audio.wav", R, lab, n);
         ok &= c->audio_wav != NULL;
         if (vct) {
-            c->audio_pkl = fmt_path("%s/%s/%s/audio.pkl", R, lab, n);
+            c->audio_pkl = str_printf("%s/%s/%s/audio.pkl", R, lab, n);
             ok &= c->audio_pkl != NULL;
             c->needs_pkl = 1;
         } else {
@@ -426,7 +412,7 @@ static vct_status open_csv_layout(avs_dataset *ds, vct_error *err) {
     const char *csv_name = ds->task == AVS_TASK_S4    ? "s4_meta_data.csv"
                            : ds->task == AVS_TASK_MS3 ? "ms3_meta_data.csv"
                                                       : "metadata.csv";
-    ds->index_path = fmt_path("%s/%s", ds->root, csv_name);
+    ds->index_path = str_printf("%s/%s", ds->root, csv_name);
     if (!ds->index_path) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
     csv_table t;
     VCT_TRY(csv_read(ds->index_path, &t, err));
@@ -506,7 +492,7 @@ static vct_status add_listed_clip(avs_dataset *ds, avs_split sp, const char *cat
 
 static vct_status open_listed_layout(avs_dataset *ds, vct_error *err) {
     int s4 = ds->task == AVS_TASK_S4;
-    ds->index_path = fmt_path(s4 ? "%s/s4_data_384/visual_frames_384" : "%s/ms3_data_384", ds->root);
+    ds->index_path = str_printf(s4 ? "%s/s4_data_384/visual_frames_384" : "%s/ms3_data_384", ds->root);
     if (!ds->index_path) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
     if (!is_dir(ds->index_path))
         return vct_fail(err, VCT_STATUS_IO, "%s: folder not found (VCT layout of %s)", ds->index_path,
@@ -514,8 +500,8 @@ static vct_status open_listed_layout(avs_dataset *ds, vct_error *err) {
     for (int s = 0; s < AVS_SPLIT_COUNT; s++) {
         avs_split sp = (avs_split)s;
         const char *spn = avs_split_name(sp);
-        char *dir = s4 ? fmt_path("%s/%s", ds->index_path, spn)
-                       : fmt_path("%s/gt_masks_%s/%s", ds->index_path, sp == AVS_SPLIT_TRAIN ? "384" : "224", spn);
+        char *dir = s4 ? str_printf("%s/%s", ds->index_path, spn)
+                       : str_printf("%s/gt_masks_%s/%s", ds->index_path, sp == AVS_SPLIT_TRAIN ? "384" : "224", spn);
         if (!dir) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
         if (!is_dir(dir)) { /* an empty split; `vct data check` reports it */
             free(dir);
@@ -535,7 +521,7 @@ static vct_status open_listed_layout(avs_dataset *ds, vct_error *err) {
                               outer[i], outer[i]);
                 break;
             }
-            char *cdir = fmt_path("%s/%s", dir, outer[i]);
+            char *cdir = str_printf("%s/%s", dir, outer[i]);
             char **vids = NULL;
             int64_t n_vids = 0;
             st = cdir ? list_dir(cdir, 1, &vids, &n_vids, err) : vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
@@ -561,8 +547,8 @@ vct_status avs_dataset_open(avs_dataset *ds, const char *root, avs_task task, av
     if (layout == AVS_LAYOUT_AUTO) {
         layout = AVS_LAYOUT_AVSBENCH;
         if (task != AVS_TASK_AVSS) {
-            char *p = fmt_path(task == AVS_TASK_S4 ? "%s/s4_data/visual_frames" : "%s/ms3_data/visual_frames", ds->root);
-            char *q = fmt_path(task == AVS_TASK_S4 ? "%s/s4_data_384" : "%s/ms3_data_384", ds->root);
+            char *p = str_printf(task == AVS_TASK_S4 ? "%s/s4_data/visual_frames" : "%s/ms3_data/visual_frames", ds->root);
+            char *q = str_printf(task == AVS_TASK_S4 ? "%s/s4_data_384" : "%s/ms3_data_384", ds->root);
             if (p && q && !is_dir(p) && is_dir(q)) layout = AVS_LAYOUT_VCT;
             free(p);
             free(q);

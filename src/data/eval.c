@@ -19,13 +19,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
 
 #include "core/log.h"
+#include "core/str.h"
 #include "core/tensor.h"
 #include "io/npy.h"
 #include "io/resize.h"
@@ -44,21 +44,6 @@ eval_params eval_default_params(void) {
 }
 
 /* ---- strings ---------------------------------------------------------------------- */
-
-static char *str_printf(const char *fmt, ...) VCT_PRINTF(1, 2);
-static char *str_printf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s) return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 

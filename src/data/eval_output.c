@@ -1,7 +1,6 @@
 /* eval_output.c: the table and the JSON file of `vct eval` (see eval.h). The
  * JSON keys are those of shared/conformance/harness/official_metrics.py --json,
  * so the two files can be compared key by key. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,18 +54,7 @@ typedef struct jbuf {
     vct_error *err;
 } jbuf;
 
-static void jw(jbuf *j, const char *fmt, ...) VCT_PRINTF(2, 3);
-static void jw(jbuf *j, const char *fmt, ...) {
-    if (j->st != VCT_STATUS_OK) return;
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) n = 0;
-    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
-    j->st = atomic_file_write(&j->af, buf, (size_t)n, j->err);
-}
+#define jw(j, ...) atomic_file_printf(&(j)->af, &(j)->st, (j)->err, __VA_ARGS__)
 
 static void jstr(jbuf *j, const char *s) {
     jw(j, "\"");

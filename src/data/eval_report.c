@@ -7,7 +7,6 @@
  * and embedded as base64 data URIs. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,7 @@ typedef struct out {
     vct_error *err;
 } out;
 
-static void w(out *o, const char *fmt, ...) VCT_PRINTF(2, 3);
-static void w(out *o, const char *fmt, ...) {
-    if (o->st != VCT_STATUS_OK) return;
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0) n = 0;
-    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
-    o->st = atomic_file_write(&o->af, buf, (size_t)n, o->err);
-}
+#define w(o, ...) atomic_file_printf(&(o)->af, &(o)->st, (o)->err, __VA_ARGS__)
 
 static void w_esc(out *o, const char *s) {
     for (; *s; s++) {

@@ -2,6 +2,7 @@
 #include "io/atomic_file.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,15 @@ vct_status atomic_file_write(atomic_file *af, const void *data, size_t n, vct_er
     if (n && fwrite(data, 1, n, af->f) != n)
         return vct_fail(err, VCT_STATUS_IO, "%s: write failed: %s", af->tmp_path, strerror(errno));
     return VCT_STATUS_OK;
+}
+
+void atomic_file_printf(atomic_file *af, vct_status *st, vct_error *err, const char *fmt, ...) {
+    if (*st != VCT_STATUS_OK) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(af->f, fmt, ap);
+    va_end(ap);
+    if (n < 0) *st = vct_fail(err, VCT_STATUS_IO, "%s: write failed: %s", af->tmp_path, strerror(errno));
 }
 
 vct_status atomic_file_commit(atomic_file *af, vct_error *err) {

@@ -15,6 +15,9 @@ typedef struct atomic_file {
 
 vct_status atomic_file_open(atomic_file *af, const char *path, vct_error *err);
 vct_status atomic_file_write(atomic_file *af, const void *data, size_t n, vct_error *err);
+/* printf into the file, any length. For writers that check once at the end: a
+ * no-op while *st is not OK, and sets *st (and err) when the write fails. */
+void atomic_file_printf(atomic_file *af, vct_status *st, vct_error *err, const char *fmt, ...) VCT_PRINTF(4, 5);
 /* flush, close and rename; on failure the .tmp is removed */
 vct_status atomic_file_commit(atomic_file *af, vct_error *err);
 /* close and remove the .tmp */
