@@ -104,6 +104,73 @@ const float *tl_ref_f32(const tensor_dict *d, const char *name, int64_t *n) {
     return t->data;
 }
 
+const tensor *tl_ref_typed(const tensor_dict *d, const char *name, vct_dtype dt, int64_t want) {
+    const tensor *t = tl_ref_tensor(d, name);
+    if (!t) return NULL;
+    if (t->dtype != dt || (want >= 0 && tensor_numel(t) != want)) {
+        tl_fail(name, "dtype %s with %lld elements, expected %s with %lld", dtype_name(t->dtype),
+                (long long)tensor_numel(t), dtype_name(dt), (long long)want);
+        return NULL;
+    }
+    return t;
+}
+
+const float *tl_ref_f32_n(const tensor_dict *d, const char *name, int64_t want) {
+    int64_t m = 0;
+    const float *p = tl_ref_f32(d, name, &m);
+    if (p && want >= 0 && m != want) {
+        tl_fail(name, "has %lld elements, expected %lld", (long long)m, (long long)want);
+        return NULL;
+    }
+    return p;
+}
+
+const int64_t *tl_ref_i64(const tensor_dict *d, const char *name) {
+    const tensor *t = tl_ref_typed(d, name, VCT_DTYPE_I64, -1);
+    return t ? t->data : NULL;
+}
+
+const float *tl_case_f32(const tensor_dict *d, const char *c, const char *field, int64_t want) {
+    char key[256];
+    snprintf(key, sizeof key, "%s.%s", c, field);
+    return tl_ref_f32_n(d, key, want);
+}
+
+const tensor *tl_case_tensor(const tensor_dict *d, const char *c, const char *field, vct_dtype dt,
+                             int64_t want) {
+    char key[256];
+    snprintf(key, sizeof key, "%s.%s", c, field);
+    return tl_ref_typed(d, key, dt, want);
+}
+
+int64_t tl_ref_case_count(const tensor_dict *d, const char *key, const char *name) {
+    const char *v = tensor_dict_get_meta(d, key);
+    int64_t n = v ? atoll(v) : 0;
+    tl_expect(n > 0, name, "metadata %s=%s", key, v ? v : "(none)");
+    return n;
+}
+
+int tl_check_accumulated(const char *name, const float *got, const float *g0, const float *ref,
+                         int64_t n, double atol, double rtol) {
+    float *want = tl_zeros(n);
+    if (!want) {
+        tl_fail(name, "out of memory");
+        return 0;
+    }
+    for (int64_t i = 0; i < n; i++) want[i] = g0[i] + ref[i];
+    int ok = tl_check_close(name, got, want, n, atol, rtol);
+    free(want);
+    return ok;
+}
+
+float *tl_dup(const float *p, int64_t n) {
+    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
+    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
+    return q;
+}
+
+float *tl_zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
+
 int tl_check_close(const char *name, const float *got, const float *want, int64_t n, double atol,
                    double rtol) {
     int64_t worst = -1, bad = 0;

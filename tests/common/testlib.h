@@ -34,10 +34,29 @@ int tl_ref_open(const char *name, tensor_dict *d);
  * owned by the dict if needed); n receives the element count; NULL + failure if missing. */
 const float *tl_ref_f32(const tensor_dict *d, const char *name, int64_t *n);
 const tensor *tl_ref_tensor(const tensor_dict *d, const char *name);
+/* tensor `name` of dtype dt with exactly `want` elements (want < 0: any count);
+ * NULL + failure otherwise */
+const tensor *tl_ref_typed(const tensor_dict *d, const char *name, vct_dtype dt, int64_t want);
+/* tl_ref_f32 with exactly `want` elements (want < 0: any count); NULL + failure otherwise */
+const float *tl_ref_f32_n(const tensor_dict *d, const char *name, int64_t want);
+/* int64 data of tensor `name`, any count; NULL + failure if missing or not int64 */
+const int64_t *tl_ref_i64(const tensor_dict *d, const char *name);
+/* the same for the key "<c>.<field>" (the generators' "<case>.<field>" naming) */
+const float *tl_case_f32(const tensor_dict *d, const char *c, const char *field, int64_t want);
+const tensor *tl_case_tensor(const tensor_dict *d, const char *c, const char *field, vct_dtype dt,
+                             int64_t want);
+/* number of cases in the metadata entry `key` (e.g. "cases"); counts a check `name`
+ * that there is at least one */
+int64_t tl_ref_case_count(const tensor_dict *d, const char *key, const char *name);
 
 /* Compare; returns 1 if passed. */
 int tl_check_close(const char *name, const float *got, const float *want, int64_t n, double atol,
                    double rtol);
+
+/* got is a gradient accumulated (+=) into buffers that started at g0: compares it with
+ * g0 + ref under tl_check_close */
+int tl_check_accumulated(const char *name, const float *got, const float *g0, const float *ref,
+                         int64_t n, double atol, double rtol);
 
 /* Finite-difference check.
  * loss(ctx) returns the scalar loss (e.g. sum(out*dout)) computed in double from the
@@ -64,6 +83,11 @@ typedef struct tl_fd_opts {
 tl_fd_opts tl_fd_default(void);
 int tl_fd_check(const char *name, float *x, int64_t n, const float *grad, tl_loss_fn loss,
                 void *ctx, tl_fd_opts opts);
+
+/* heap buffers for tests, never malloc(0): a copy of p[0..n) (p may be NULL: left
+ * uninitialised) and n zeros; NULL if out of memory */
+float *tl_dup(const float *p, int64_t n);
+float *tl_zeros(int64_t n);
 
 /* deterministic test inputs: uniform in [lo,hi) from a seed (not torch's generator) */
 void tl_fill_uniform(float *x, int64_t n, uint64_t seed, float lo, float hi);

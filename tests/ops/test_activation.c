@@ -11,23 +11,7 @@
 
 static tensor_dict R;
 
-static const float *get(const char *key, int64_t n) {
-    int64_t m = 0;
-    const float *p = tl_ref_f32(&R, key, &m);
-    if (p && m != n) {
-        tl_fail(key, "has %lld elements, expected %lld", (long long)m, (long long)n);
-        return NULL;
-    }
-    return p;
-}
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
+static const float *get(const char *key, int64_t n) { return tl_ref_f32_n(&R, key, n); }
 
 typedef void (*fwd_fn)(float *, const float *, int64_t);
 typedef void (*bwd_fn)(float *, const float *, const float *, int64_t);
@@ -63,14 +47,14 @@ static void run(const char *op, fwd_fn fwd, bwd_fn bwd, int bwd_uses_out, double
     snprintf(k3, sizeof k3, "%s.dx", op);
     const float *ro = get(k1, n), *dout = get(k2, n), *rdx = get(k3, n);
     if (!ro || !dout || !rdx) return;
-    float *out = zeros(n), *dx = zeros(n);
+    float *out = tl_zeros(n), *dx = tl_zeros(n);
     fwd(out, x, n);
     snprintf(name, sizeof name, "%s.out", op);
     tl_check_close(name, out, ro, n, atol, rtol);
     bwd(dx, dout, bwd_uses_out ? out : x, n);
     snprintf(name, sizeof name, "%s.dx", op);
     tl_check_close(name, dx, rdx, n, atol, rtol);
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     bwd(dx, dout, bwd_uses_out ? out : x, n);
     int64_t bad = 0;
     for (int64_t i = 0; i < n; i++)
@@ -78,16 +62,16 @@ static void run(const char *op, fwd_fn fwd, bwd_fn bwd, int bwd_uses_out, double
     snprintf(name, sizeof name, "%s backward accumulates", op);
     tl_expect(bad == 0, name, "%lld elements are not 2x", (long long)bad);
     bwd(NULL, dout, x, n); /* NULL gradient: no-op, must not crash */
-    float *ip = dup(x, n);
+    float *ip = tl_dup(x, n);
     fwd(ip, ip, n);
     snprintf(name, sizeof name, "%s in-place forward", op);
     tl_expect(memcmp(ip, out, (size_t)n * sizeof(float)) == 0, name, "differs from out-of-place");
 
     /* FD on x with magnitudes clamped to 50 (1e30 outputs would swamp the loss) */
-    act_ctx c = {fwd, dup(x, n), zeros(n), dout, n};
+    act_ctx c = {fwd, tl_dup(x, n), tl_zeros(n), dout, n};
     for (int64_t i = 0; i < n; i++)
         if (fabsf(c.x[i]) > 50.0f) c.x[i] = copysignf(50.0f, c.x[i]);
-    float *ofd = zeros(n), *dfd = zeros(n);
+    float *ofd = tl_zeros(n), *dfd = tl_zeros(n);
     fwd(ofd, c.x, n);
     bwd(dfd, dout, bwd_uses_out ? ofd : c.x, n);
     tl_fd_opts o = tl_fd_default();
@@ -104,7 +88,7 @@ static void sigmoid_half(void) {
     const float *x = tl_ref_f32(&R, "tiny.x", &n);
     const float *ref = x ? get("tiny.sigmoid", n) : NULL;
     if (!ref) return;
-    float *y = zeros(n);
+    float *y = tl_zeros(n);
     sigmoid_forward(y, x, n);
     int64_t bad = 0, halves = 0, neg_halves = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -137,7 +121,7 @@ static void gelu64(void) {
     const float *r = x ? get("gelu.out64", n) : NULL, *rdx = x ? get("gelu.dx64", n) : NULL;
     const float *dout = x ? get("gelu.dout", n) : NULL;
     if (!r || !rdx || !dout) return;
-    float *y = zeros(n), *dx = zeros(n);
+    float *y = tl_zeros(n), *dx = tl_zeros(n);
     gelu_forward(y, x, n);
     gelu_backward(dx, dout, x, n);
     tl_check_close("gelu.out vs float64", y, r, n, 4e-7, 1e-6);

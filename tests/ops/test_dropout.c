@@ -13,25 +13,8 @@
 static tensor_dict R;
 
 static const tensor *get_t(const char *c, const char *f, vct_dtype dt, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.%s", c, f);
-    const tensor *t = tl_ref_tensor(&R, key);
-    if (!t) return NULL;
-    if (t->dtype != dt || (n >= 0 && tensor_numel(t) != n)) {
-        tl_fail(key, "dtype %s with %lld elements, expected %s", dtype_name(t->dtype),
-                (long long)tensor_numel(t), dtype_name(dt));
-        return NULL;
-    }
-    return t;
+    return tl_case_tensor(&R, c, f, dt, n);
 }
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 typedef struct dp_ctx {
     float *x, *out;
@@ -67,7 +50,7 @@ static void run(const char *cs, int path) {
     double p = ((const double *)tp->data)[0];
     const float *x = tx->data, *ro = to->data, *dout = tdo->data, *rdx = tdx->data;
     const uint8_t *keep = tk->data;
-    float *out = zeros(n), *dx = zeros(n);
+    float *out = tl_zeros(n), *dx = tl_zeros(n);
     vct_error err = {0};
     vct_status st = path ? drop_path_forward(out, x, keep, B, D, p, &err)
                          : dropout_forward(out, x, keep, n, p, &err);
@@ -81,7 +64,7 @@ static void run(const char *cs, int path) {
     tl_expect(st == VCT_STATUS_OK, name, "%s", err.msg);
     snprintf(name, sizeof name, "%s.dx (exact)", cs);
     tl_check_close(name, dx, rdx, n, 0, 0);
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     if (path)
         drop_path_backward(dx, dout, keep, B, D, p, &err);
     else
@@ -91,7 +74,7 @@ static void run(const char *cs, int path) {
         if (dx[i] != 2.0f * dx1[i]) bad++;
     snprintf(name, sizeof name, "%s backward accumulates", cs);
     tl_expect(bad == 0, name, "%lld elements are not 2x", (long long)bad);
-    float *ip = dup(x, n);
+    float *ip = tl_dup(x, n);
     if (path)
         drop_path_forward(ip, ip, keep, B, D, p, &err);
     else
@@ -101,7 +84,7 @@ static void run(const char *cs, int path) {
     int any = 0;
     for (int64_t i = 0; i < n; i++) any |= dx1[i] != 0;
     if (any) { /* all-dropped cases have nothing to difference */
-        dp_ctx c = {dup(x, n), zeros(n), dout, keep, B, D, p, path};
+        dp_ctx c = {tl_dup(x, n), tl_zeros(n), dout, keep, B, D, p, path};
         snprintf(name, sizeof name, "%s fd dx", cs);
         tl_fd_check(name, c.x, n, dx1, dp_loss, &c, tl_fd_default());
         free(c.x), free(c.out);

@@ -14,25 +14,8 @@
 static tensor_dict R;
 
 static const tensor *get_t(const char *c, const char *f, vct_dtype dt, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.%s", c, f);
-    const tensor *t = tl_ref_tensor(&R, key);
-    if (!t) return NULL;
-    if (t->dtype != dt || (n >= 0 && tensor_numel(t) != n)) {
-        tl_fail(key, "dtype %s with %lld elements, expected %s with %lld", dtype_name(t->dtype),
-                (long long)tensor_numel(t), dtype_name(dt), (long long)n);
-        return NULL;
-    }
-    return t;
+    return tl_case_tensor(&R, c, f, dt, n);
 }
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 static void check_accum(const char *cs, const float *two, const float *one, int64_t n) {
     char name[128];
@@ -49,7 +32,7 @@ static void check_accum(const char *cs, const float *two, const float *one, int6
  * with the backward evaluated on that same block; the full problem is
  * checked against torch above. */
 static float *block(const float *a, int64_t P, int64_t M2, int64_t P2) {
-    float *b = zeros(M2 * P2);
+    float *b = tl_zeros(M2 * P2);
     for (int64_t m = 0; m < M2; m++) memcpy(b + m * P2, a + m * P, (size_t)P2 * sizeof *b);
     return b;
 }
@@ -98,7 +81,7 @@ static void test_ce(const char *cs) {
     const float *x = tx->data, *w = has_w ? tw->data : NULL;
     const int64_t *y = ty->data;
     float dloss = ((const float *)tdl->data)[0], loss = 0;
-    float *logp = zeros(n), *dx = zeros(n);
+    float *logp = tl_zeros(n), *dx = tl_zeros(n);
     vct_error err = {0};
     vct_status st = ce_loss_forward(&loss, logp, x, y, w, N, K, ignore, &err);
     snprintf(name, sizeof name, "%s forward status", cs);
@@ -110,13 +93,13 @@ static void test_ce(const char *cs) {
     tl_expect(st == VCT_STATUS_OK, name, "%s", err.msg);
     snprintf(name, sizeof name, "%s.dx", cs);
     tl_check_close(name, dx, tdx->data, n, 1e-7, 1e-5);
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     ce_loss_backward(dx, dloss, logp, y, w, N, K, ignore, &err);
     check_accum(cs, dx, dx1, n);
     if (isfinite(loss)) {
         int64_t N2 = N < 2 ? N : 2, n2 = N2 * K;
-        ce_ctx c = {dup(x, n2), zeros(n2), dloss, y, w, N2, K, ignore};
-        float *dx2 = zeros(n2), l2;
+        ce_ctx c = {tl_dup(x, n2), tl_zeros(n2), dloss, y, w, N2, K, ignore};
+        float *dx2 = tl_zeros(n2), l2;
         if (ce_loss_forward(&l2, c.logp, c.x, y, w, N2, K, ignore, &err) == VCT_STATUS_OK &&
             isfinite(l2)) {
             ce_loss_backward(dx2, dloss, c.logp, y, w, N2, K, ignore, &err);
@@ -154,7 +137,7 @@ static void test_bce(void) {
                  *tdl = get_t("bce", "dloss", VCT_DTYPE_F32, 1),
                  *tdx = get_t("bce", "dx", VCT_DTYPE_F32, n);
     if (!tt || !tl || !tdl || !tdx) return;
-    float loss = 0, dloss = ((const float *)tdl->data)[0], *dx = zeros(n);
+    float loss = 0, dloss = ((const float *)tdl->data)[0], *dx = tl_zeros(n);
     vct_error err = {0};
     tl_expect(bce_logits_forward(&loss, tx->data, tt->data, n, &err) == VCT_STATUS_OK,
               "bce forward status", "%s", err.msg);
@@ -162,12 +145,12 @@ static void test_bce(void) {
     tl_expect(bce_logits_backward(dx, dloss, tx->data, tt->data, n, &err) == VCT_STATUS_OK,
               "bce backward status", "%s", err.msg);
     tl_check_close("bce.dx", dx, tdx->data, n, 1e-9, 1e-5);
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     bce_logits_backward(dx, dloss, tx->data, tt->data, n, &err);
     check_accum("bce", dx, dx1, n);
     int64_t n2 = 13;
-    bce_ctx c = {dup(tx->data, n2), dloss, tt->data, n2};
-    float *dx2 = zeros(n2);
+    bce_ctx c = {tl_dup(tx->data, n2), dloss, tt->data, n2};
+    float *dx2 = tl_zeros(n2);
     bce_logits_backward(dx2, dloss, c.x, c.t, n2, &err);
     tl_fd_check("bce fd dx (first 13)", c.x, n2, dx2, bce_loss, &c, loss_fd_opts(bce_loss(&c)));
     free(dx2);
@@ -212,7 +195,7 @@ static void test_masks(const char *cs) {
                      *tdl = get_t(pre, "dloss", VCT_DTYPE_F32, 1),
                      *tdx = get_t(pre, "dx", VCT_DTYPE_F32, n);
         if (!tl || !tdl || !tdx) continue;
-        float loss = 0, dloss = ((const float *)tdl->data)[0], *dx = zeros(n);
+        float loss = 0, dloss = ((const float *)tdl->data)[0], *dx = tl_zeros(n);
         vct_error err = {0};
         vct_status st = dice ? dice_loss_forward(&loss, tx->data, tt->data, M, P, nm, &err)
                              : sigmoid_ce_loss_forward(&loss, tx->data, tt->data, M, P, nm, &err);
@@ -226,7 +209,7 @@ static void test_masks(const char *cs) {
         tl_expect(st == VCT_STATUS_OK, name, "%s", err.msg);
         snprintf(name, sizeof name, "%s.dx", pre);
         tl_check_close(name, dx, tdx->data, n, 1e-9, 1e-5);
-        float *dx1 = dup(dx, n);
+        float *dx1 = tl_dup(dx, n);
         if (dice)
             dice_loss_backward(dx, dloss, tx->data, tt->data, M, P, nm, &err);
         else
@@ -234,7 +217,7 @@ static void test_masks(const char *cs) {
         check_accum(pre, dx, dx1, n);
         int64_t M2 = 5, P2 = 13; /* masks 0-3: empty, full, fractional, huge logits */
         float *x2 = block(tx->data, P, M2, P2), *t2 = block(tt->data, P, M2, P2);
-        float *dx2 = zeros(M2 * P2);
+        float *dx2 = tl_zeros(M2 * P2);
         if (dice)
             dice_loss_backward(dx2, dloss, x2, t2, M2, P2, nm, &err);
         else

@@ -13,41 +13,18 @@ static tensor_dict R;
 
 /* "<case>.<field>" as float, checked to have n elements (n < 0: any) */
 static const float *get(const char *c, const char *f, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.%s", c, f);
-    int64_t m = 0;
-    const float *p = tl_ref_f32(&R, key, &m);
-    if (p && n >= 0 && m != n) {
-        tl_fail(key, "has %lld elements, expected %lld", (long long)m, (long long)n);
-        return NULL;
-    }
-    return p;
+    return tl_case_f32(&R, c, f, n);
 }
 
 static const int64_t *get_cfg(const char *c, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.cfg", c);
-    const tensor *t = tl_ref_tensor(&R, key);
-    if (!t) return NULL;
-    if (t->dtype != VCT_DTYPE_I64 || tensor_numel(t) != n) {
-        tl_fail(key, "expected %lld int64 values", (long long)n);
-        return NULL;
-    }
-    return t->data;
+    const tensor *t = tl_case_tensor(&R, c, "cfg", VCT_DTYPE_I64, n);
+    return t ? t->data : NULL;
 }
 
 static float get_eps(const char *c) {
     const float *e = get(c, "eps", 1);
     return e ? e[0] : NAN;
 }
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 /* the backward accumulates: after a second call every element is exactly twice */
 static void check_twice(const char *name, const float *two, const float *one, int64_t n) {
@@ -100,8 +77,8 @@ static void test_layernorm(const char *cs, double atol, double gtol) {
     const float *rdw = affine ? get(cs, "dw", C) : NULL, *rdb = affine ? get(cs, "db", C) : NULL;
     if (!x || !ro || !rm || !rr || !dout || !rdx || (affine && (!w || !b || !rdw || !rdb))) return;
     char name[128];
-    float *out = zeros(NC), *mean = zeros(N), *rstd = zeros(N);
-    float *dx = zeros(NC), *dw = zeros(C), *db = zeros(C);
+    float *out = tl_zeros(NC), *mean = tl_zeros(N), *rstd = tl_zeros(N);
+    float *dx = tl_zeros(NC), *dw = tl_zeros(C), *db = tl_zeros(C);
     vct_error err = {0};
     vct_status st = layernorm_forward(out, mean, rstd, x, w, b, N, C, eps, &err);
     snprintf(name, sizeof name, "%s forward status", cs);
@@ -125,7 +102,7 @@ static void test_layernorm(const char *cs, double atol, double gtol) {
         snprintf(name, sizeof name, "%s.db", cs);
         tl_check_close(name, db, rdb, C, gtol, 1e-4);
     }
-    float *dx1 = dup(dx, NC), *dw1 = dup(dw, C), *db1 = dup(db, C);
+    float *dx1 = tl_dup(dx, NC), *dw1 = tl_dup(dw, C), *db1 = tl_dup(db, C);
     layernorm_backward(dx, affine ? dw : NULL, affine ? db : NULL, dout, x, w, mean, rstd, N, C,
                        &err);
     snprintf(name, sizeof name, "%s backward accumulates", cs);
@@ -136,8 +113,8 @@ static void test_layernorm(const char *cs, double atol, double gtol) {
     }
 
     /* finite differences of sum(out * dout) w.r.t. x, w, b */
-    ln_ctx c = {dup(x, NC), affine ? dup(w, C) : NULL, affine ? dup(b, C) : NULL, zeros(NC),
-                zeros(N), zeros(N), dout, N, C, eps};
+    ln_ctx c = {tl_dup(x, NC), affine ? tl_dup(w, C) : NULL, affine ? tl_dup(b, C) : NULL,
+                tl_zeros(NC), tl_zeros(N), tl_zeros(N), dout, N, C, eps};
     tl_fd_opts o = tl_fd_default();
     snprintf(name, sizeof name, "%s fd dx", cs);
     tl_fd_check(name, c.x, NC, dx1, ln_loss, &c, o);
@@ -184,8 +161,8 @@ static void test_groupnorm(const char *cs) {
     const float *rdw = affine ? get(cs, "dw", C) : NULL, *rdb = affine ? get(cs, "db", C) : NULL;
     if (!x || !ro || !rm || !rr || !dout || !rdx || (affine && (!w || !b || !rdw || !rdb))) return;
     char name[128];
-    float *out = zeros(n), *mean = zeros(N * G), *rstd = zeros(N * G);
-    float *dx = zeros(n), *dw = zeros(C), *db = zeros(C);
+    float *out = tl_zeros(n), *mean = tl_zeros(N * G), *rstd = tl_zeros(N * G);
+    float *dx = tl_zeros(n), *dw = tl_zeros(C), *db = tl_zeros(C);
     vct_error err = {0};
     vct_status st = groupnorm_forward(out, mean, rstd, x, w, b, N, C, HW, G, eps, &err);
     snprintf(name, sizeof name, "%s forward status", cs);
@@ -209,7 +186,7 @@ static void test_groupnorm(const char *cs) {
         snprintf(name, sizeof name, "%s.db", cs);
         tl_check_close(name, db, rdb, C, 1e-4, 1e-4);
     }
-    float *dx1 = dup(dx, n), *dw1 = dup(dw, C), *db1 = dup(db, C);
+    float *dx1 = tl_dup(dx, n), *dw1 = tl_dup(dw, C), *db1 = tl_dup(db, C);
     groupnorm_backward(dx, affine ? dw : NULL, affine ? db : NULL, dout, x, w, mean, rstd, N, C, HW,
                        G, &err);
     snprintf(name, sizeof name, "%s backward accumulates", cs);
@@ -219,8 +196,8 @@ static void test_groupnorm(const char *cs) {
         check_twice(name, db, db1, C);
     }
 
-    gn_ctx c = {dup(x, n), affine ? dup(w, C) : NULL, affine ? dup(b, C) : NULL, zeros(n),
-                zeros(N * G), zeros(N * G), dout, N, C, HW, G, eps};
+    gn_ctx c = {tl_dup(x, n), affine ? tl_dup(w, C) : NULL, affine ? tl_dup(b, C) : NULL,
+                tl_zeros(n), tl_zeros(N * G), tl_zeros(N * G), dout, N, C, HW, G, eps};
     /* a group holds up to 273 outputs: float rounding of the loss needs a wider step */
     tl_fd_opts o = tl_fd_default();
     o.eps = 1e-2;
@@ -265,7 +242,7 @@ static void test_frozen_bn(const char *cs) {
                 *rv = get(cs, "rv", C), *dout = get(cs, "dout", n), *rdx = get(cs, "dx", n);
     if (!x || !ro || !rbn || !w || !b || !rm || !rv || !dout || !rdx) return;
     char name[128];
-    float *out = zeros(n), *dx = zeros(n);
+    float *out = tl_zeros(n), *dx = tl_zeros(n);
     vct_error err = {0};
     vct_status st = frozen_bn_forward(out, x, w, b, rm, rv, N, C, HW, eps, &err);
     snprintf(name, sizeof name, "%s forward status", cs);
@@ -280,11 +257,11 @@ static void test_frozen_bn(const char *cs) {
     tl_expect(st == VCT_STATUS_OK, name, "%s", err.msg);
     snprintf(name, sizeof name, "%s.dx", cs);
     tl_check_close(name, dx, rdx, n, 1e-6, 1e-6);
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     frozen_bn_backward(dx, dout, w, rv, N, C, HW, eps, &err);
     snprintf(name, sizeof name, "%s backward accumulates", cs);
     check_twice(name, dx, dx1, n);
-    fbn_ctx c = {dup(x, n), zeros(n), w, b, rm, rv, dout, N, C, HW, eps};
+    fbn_ctx c = {tl_dup(x, n), tl_zeros(n), w, b, rm, rv, dout, N, C, HW, eps};
     snprintf(name, sizeof name, "%s fd dx", cs);
     tl_fd_check(name, c.x, n, dx1, fbn_loss, &c, tl_fd_default());
     free(c.x), free(c.out), free(out), free(dx), free(dx1);

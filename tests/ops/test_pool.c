@@ -13,25 +13,8 @@
 static tensor_dict R;
 
 static const tensor *get_t(const char *c, const char *f, vct_dtype dt, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.%s", c, f);
-    const tensor *t = tl_ref_tensor(&R, key);
-    if (!t) return NULL;
-    if (t->dtype != dt || (n >= 0 && tensor_numel(t) != n)) {
-        tl_fail(key, "dtype %s with %lld elements, expected %s with %lld", dtype_name(t->dtype),
-                (long long)tensor_numel(t), dtype_name(dt), (long long)n);
-        return NULL;
-    }
-    return t;
+    return tl_case_tensor(&R, c, f, dt, n);
 }
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 typedef struct pool_ctx {
     int is_max;
@@ -80,7 +63,7 @@ static void run(const char *cs, int is_max, int fd) {
     const tensor *ti = is_max ? get_t(cs, "idx", VCT_DTYPE_I64, m) : NULL;
     if (!tx || !to || !tdo || !tdx || (is_max && !ti)) return;
     const float *x = tx->data, *dout = tdo->data;
-    float *out = zeros(m), *dx = zeros(n);
+    float *out = tl_zeros(m), *dx = tl_zeros(n);
     int64_t *idx = calloc((size_t)m, sizeof *idx);
     vct_error err = {0};
     vct_status st = is_max ? maxpool2d_forward(out, idx, x, N, C, H, W, p, &err)
@@ -111,7 +94,7 @@ static void run(const char *cs, int is_max, int fd) {
     tl_check_close(name, dx, tdx->data, n, 1e-6, 1e-6);
     /* the backward accumulates: into a buffer of ones it gives 1 + dx (several windows
      * may add to one element, so the sums round differently: not bit-exact) */
-    float *dx1 = dup(dx, n), *acc = zeros(n), *want = zeros(n);
+    float *dx1 = tl_dup(dx, n), *acc = tl_zeros(n), *want = tl_zeros(n);
     for (int64_t i = 0; i < n; i++) acc[i] = 1.0f, want[i] = 1.0f + dx1[i];
     if (is_max)
         maxpool2d_backward(acc, dout, idx, N, C, H, W, p, &err);
@@ -121,8 +104,8 @@ static void run(const char *cs, int is_max, int fd) {
     tl_check_close(name, acc, want, n, 1e-6, 1e-6);
     free(acc), free(want);
     if (fd) {
-        pool_ctx c = {is_max, dup(x, n), zeros(m), calloc((size_t)m, sizeof(int64_t)), dout, N, C,
-                      H, W, m, p};
+        pool_ctx c = {is_max, tl_dup(x, n), tl_zeros(m), calloc((size_t)m, sizeof(int64_t)), dout,
+                      N, C, H, W, m, p};
         tl_fd_opts o = tl_fd_default();
         o.kink = is_max ? max_kink : NULL;
         o.samples = 128;

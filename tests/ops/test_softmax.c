@@ -12,36 +12,13 @@
 static tensor_dict R;
 
 static const float *get(const char *c, const char *f, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.%s", c, f);
-    int64_t m = 0;
-    const float *p = tl_ref_f32(&R, key, &m);
-    if (p && n >= 0 && m != n) {
-        tl_fail(key, "has %lld elements, expected %lld", (long long)m, (long long)n);
-        return NULL;
-    }
-    return p;
+    return tl_case_f32(&R, c, f, n);
 }
 
 static const int64_t *get_cfg(const char *c, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.cfg", c);
-    const tensor *t = tl_ref_tensor(&R, key);
-    if (!t) return NULL;
-    if (t->dtype != VCT_DTYPE_I64 || tensor_numel(t) != n) {
-        tl_fail(key, "expected %lld int64 values", (long long)n);
-        return NULL;
-    }
-    return t->data;
+    const tensor *t = tl_case_tensor(&R, c, "cfg", VCT_DTYPE_I64, n);
+    return t ? t->data : NULL;
 }
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 typedef vct_status (*fwd_fn)(float *, const float *, int64_t, int64_t, vct_error *);
 typedef vct_status (*bwd_fn)(float *, const float *, const float *, int64_t, int64_t, vct_error *);
@@ -87,7 +64,7 @@ static void run(const char *cs, const char *op, fwd_fn fwd, bwd_fn bwd, int fd) 
     const float *x = get(cs, "x", n), *ro = get(pre, "out", n), *dout = get(pre, "dout", n),
                 *rdx = get(pre, "dx", n);
     if (!x || !ro || !dout || !rdx) return;
-    float *out = zeros(n), *dx = zeros(n);
+    float *out = tl_zeros(n), *dx = tl_zeros(n);
     vct_error err = {0};
     vct_status st = fwd(out, x, N, C, &err);
     snprintf(name, sizeof name, "%s forward status", pre);
@@ -99,7 +76,7 @@ static void run(const char *cs, const char *op, fwd_fn fwd, bwd_fn bwd, int fd) 
     tl_expect(st == VCT_STATUS_OK, name, "%s", err.msg);
     snprintf(name, sizeof name, "%s.dx", pre);
     tl_check_close(name, dx, rdx, n, 1e-6, 1e-5);
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     bwd(dx, dout, out, N, C, &err);
     int64_t bad = 0;
     for (int64_t i = 0; i < n; i++)
@@ -107,7 +84,7 @@ static void run(const char *cs, const char *op, fwd_fn fwd, bwd_fn bwd, int fd) 
     snprintf(name, sizeof name, "%s backward accumulates", pre);
     tl_expect(bad == 0, name, "%lld elements are not 2x after a second backward", (long long)bad);
     /* in-place forward gives the same result */
-    float *inplace = dup(x, n);
+    float *inplace = tl_dup(x, n);
     fwd(inplace, inplace, N, C, &err);
     bad = 0;
     for (int64_t i = 0; i < n; i++)
@@ -117,11 +94,11 @@ static void run(const char *cs, const char *op, fwd_fn fwd, bwd_fn bwd, int fd) 
     if (fd) {
         /* log-softmax's -inf outputs still pass gradient (-p_j * dout) to the row, but
          * their loss term is -inf: FD runs on a dout that is 0 at non-finite outputs */
-        float *dout_fd = dup(dout, n), *dx_fd = zeros(n);
+        float *dout_fd = tl_dup(dout, n), *dx_fd = tl_zeros(n);
         for (int64_t i = 0; i < n; i++)
             if (!isfinite(out[i])) dout_fd[i] = 0;
         bwd(dx_fd, dout_fd, out, N, C, &err);
-        sm_ctx c = {fwd, dup(x, n), zeros(n), dout_fd, N, C};
+        sm_ctx c = {fwd, tl_dup(x, n), tl_zeros(n), dout_fd, N, C};
         tl_fd_opts o = tl_fd_default();
         o.kink = sm_kink;
         /* a row moves all its outputs: float noise of the loss needs the wider step */

@@ -14,25 +14,8 @@
 static tensor_dict R;
 
 static const tensor *get_t(const char *c, const char *f, vct_dtype dt, int64_t n) {
-    char key[128];
-    snprintf(key, sizeof key, "%s.%s", c, f);
-    const tensor *t = tl_ref_tensor(&R, key);
-    if (!t) return NULL;
-    if (t->dtype != dt || (n >= 0 && tensor_numel(t) != n)) {
-        tl_fail(key, "dtype %s with %lld elements, expected %s with %lld", dtype_name(t->dtype),
-                (long long)tensor_numel(t), dtype_name(dt), (long long)n);
-        return NULL;
-    }
-    return t;
+    return tl_case_tensor(&R, c, f, dt, n);
 }
-
-static float *dup(const float *p, int64_t n) {
-    float *q = malloc((size_t)(n > 0 ? n : 1) * sizeof *q);
-    if (q && p) memcpy(q, p, (size_t)n * sizeof *q);
-    return q;
-}
-
-static float *zeros(int64_t n) { return calloc((size_t)(n > 0 ? n : 1), sizeof(float)); }
 
 typedef struct tk_ctx {
     float *x, *v;
@@ -74,7 +57,7 @@ static void run(const char *cs, int exact_idx, int fd) {
     if (!tx || !tv || !ti || !tdv || !tdx) return;
     const float *x = tx->data, *dv = tdv->data;
     const int64_t *ri = ti->data;
-    float *v = zeros(m), *dx = zeros(n);
+    float *v = tl_zeros(m), *dx = tl_zeros(n);
     int64_t *ix = calloc((size_t)m, sizeof *ix);
     vct_error err = {0};
     vct_status st = topk_forward(v, ix, x, Rr, N, K, &err);
@@ -113,14 +96,14 @@ static void run(const char *cs, int exact_idx, int fd) {
         snprintf(name, sizeof name, "%s.dx (exact)", cs);
         tl_check_close(name, dx, tdx->data, n, 0, 0);
     } else { /* the scatter of dvalues to OUR indices */
-        float *want = zeros(n);
+        float *want = tl_zeros(n);
         for (int64_t r = 0; r < Rr; r++)
             for (int64_t k = 0; k < K; k++) want[r * N + ix[r * K + k]] += dv[r * K + k];
         snprintf(name, sizeof name, "%s.dx scatter to our indices", cs);
         tl_check_close(name, dx, want, n, 0, 0);
         free(want);
     }
-    float *dx1 = dup(dx, n);
+    float *dx1 = tl_dup(dx, n);
     topk_backward(dx, dv, ix, Rr, N, K, &err);
     int64_t bad = 0;
     for (int64_t i = 0; i < n; i++)
@@ -128,7 +111,7 @@ static void run(const char *cs, int exact_idx, int fd) {
     snprintf(name, sizeof name, "%s backward accumulates", cs);
     tl_expect(bad == 0, name, "%lld elements are not 2x", (long long)bad);
     if (fd) {
-        tk_ctx c = {dup(x, n), zeros(m), calloc((size_t)m, sizeof(int64_t)), dv, Rr, N, K};
+        tk_ctx c = {tl_dup(x, n), tl_zeros(m), calloc((size_t)m, sizeof(int64_t)), dv, Rr, N, K};
         tl_fd_opts o = tl_fd_default();
         o.kink = tk_kink;
         o.samples = 256;
