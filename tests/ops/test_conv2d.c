@@ -41,45 +41,33 @@ static int sizes_of(ccase *c) {
 }
 
 static int load_case(const tensor_dict *td, int i, ccase *c) {
-    char k[64];
-    snprintf(k, sizeof k, "c%d.dims", i);
-    const tensor *t = tl_ref_tensor(td, k);
-    if (!t || t->dtype != VCT_DTYPE_I64 || tensor_numel(t) != 15) return -1;
+    char cs[32];
+    snprintf(cs, sizeof cs, "c%d", i);
+    const tensor *t = tl_case_tensor(td, cs, "dims", VCT_DTYPE_I64, 15);
+    if (!t) return -1;
     const int64_t *v = t->data;
     conv2d_dims d = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
                      v[8], v[9], v[10], v[11], v[12], v[13]};
     c->d = d;
     c->has_bias = (int)v[14];
     if (sizes_of(c) != 0) return -1;
-    int64_t n;
-#define GET(field, name, want)                                                                     \
+#define GET(field, want)                                                                           \
     do {                                                                                           \
-        snprintf(k, sizeof k, "c%d." name, i);                                                     \
-        if (!(c->field = tl_ref_f32(td, k, &n))) return -1;                                        \
-        if (n != (want)) {                                                                         \
-            tl_fail(k, "%lld elements, expected %lld", (long long)n, (long long)(want));           \
-            return -1;                                                                             \
-        }                                                                                          \
+        if (!(c->field = tl_case_f32(td, cs, #field, want))) return -1;                            \
     } while (0)
-    GET(x, "x", c->nx);
-    GET(w, "w", c->nw);
-    GET(dout, "dout", c->no);
-    GET(out, "out", c->no);
-    GET(dx, "dx", c->nx);
-    GET(dw, "dw", c->nw);
+    GET(x, c->nx);
+    GET(w, c->nw);
+    GET(dout, c->no);
+    GET(out, c->no);
+    GET(dx, c->nx);
+    GET(dw, c->nw);
     c->b = c->db = NULL;
     if (c->has_bias) {
-        GET(b, "b", c->d.OC);
-        GET(db, "db", c->d.OC);
+        GET(b, c->d.OC);
+        GET(db, c->d.OC);
     }
 #undef GET
     return 0;
-}
-
-static float *copy_of(const float *x, int64_t n) {
-    float *y = malloc((size_t)(n ? n : 1) * sizeof *y);
-    memcpy(y, x, (size_t)n * sizeof *y);
-    return y;
 }
 
 static float *rand_buf(int64_t n, uint64_t seed) {
@@ -96,14 +84,6 @@ static void cname(char *buf, size_t n, const char *pre, int ci, const conv2d_dim
              (long long)d->KH, (long long)d->KW, (long long)d->stride_h, (long long)d->stride_w,
              (long long)d->pad_h, (long long)d->pad_w, (long long)d->dil_h, (long long)d->dil_w,
              (long long)d->groups, what);
-}
-
-static void check_accumulated(const char *name, const float *got, const float *g0,
-                              const float *ref, int64_t n) {
-    float *want = malloc((size_t)n * sizeof *want);
-    for (int64_t i = 0; i < n; i++) want[i] = g0[i] + ref[i];
-    tl_check_close(name, got, want, n, ATOL, RTOL);
-    free(want);
 }
 
 /* naive != 0: the reference kernels instead of im2col + GEMM */
@@ -123,7 +103,7 @@ static void test_case_vs_torch(const ccase *c, int ci, const char *label, int na
 
     float *dx0 = rand_buf(c->nx, 31 + (uint64_t)ci), *dw0 = rand_buf(c->nw, 32 + (uint64_t)ci);
     float *db0 = rand_buf(c->d.OC, 33 + (uint64_t)ci);
-    float *dx = copy_of(dx0, c->nx), *dw = copy_of(dw0, c->nw), *db = copy_of(db0, c->d.OC);
+    float *dx = tl_dup(dx0, c->nx), *dw = tl_dup(dw0, c->nw), *db = tl_dup(db0, c->d.OC);
     float *dbp = c->has_bias ? db : NULL;
     cname(name, sizeof name, label, ci, &c->d, "backward");
     vct_status st = VCT_STATUS_OK;
@@ -135,12 +115,12 @@ static void test_case_vs_torch(const ccase *c, int ci, const char *label, int na
         tl_fail(name, "%s", err.msg);
     } else {
         cname(name, sizeof name, label, ci, &c->d, "dx (accumulated)");
-        check_accumulated(name, dx, dx0, c->dx, c->nx);
+        tl_check_accumulated(name, dx, dx0, c->dx, c->nx, ATOL, RTOL);
         cname(name, sizeof name, label, ci, &c->d, "dw (accumulated)");
-        check_accumulated(name, dw, dw0, c->dw, c->nw);
+        tl_check_accumulated(name, dw, dw0, c->dw, c->nw, ATOL, RTOL);
         if (c->has_bias) {
             cname(name, sizeof name, label, ci, &c->d, "db (accumulated)");
-            check_accumulated(name, db, db0, c->db, c->d.OC);
+            tl_check_accumulated(name, db, db0, c->db, c->d.OC, ATOL, RTOL);
         }
     }
     if (!naive) { /* each gradient alone: the unneeded input may be NULL */
@@ -150,14 +130,14 @@ static void test_case_vs_torch(const ccase *c, int ci, const char *label, int na
             VCT_STATUS_OK)
             tl_fail(name, "%s", err.msg);
         else
-            check_accumulated(name, dx, dx0, c->dx, c->nx);
+            tl_check_accumulated(name, dx, dx0, c->dx, c->nx, ATOL, RTOL);
         memcpy(dw, dw0, (size_t)c->nw * sizeof *dw);
         cname(name, sizeof name, label, ci, &c->d, "dw only");
         if (conv2d_backward(NULL, dw, NULL, c->dout, c->x, NULL, &c->d, &g_scratch, &err) !=
             VCT_STATUS_OK)
             tl_fail(name, "%s", err.msg);
         else
-            check_accumulated(name, dw, dw0, c->dw, c->nw);
+            tl_check_accumulated(name, dw, dw0, c->dw, c->nw, ATOL, RTOL);
     }
     free(out);
     free(dx0);
@@ -186,7 +166,7 @@ static double fd_loss(void *p) {
 }
 
 static void test_case_fd(const ccase *c, int ci) {
-    fdctx f = {copy_of(c->x, c->nx), copy_of(c->w, c->nw), c->b ? copy_of(c->b, c->d.OC) : NULL,
+    fdctx f = {tl_dup(c->x, c->nx), tl_dup(c->w, c->nw), c->b ? tl_dup(c->b, c->d.OC) : NULL,
                malloc((size_t)c->no * sizeof(float)), c->dout, c->d, c->no};
     float *dx = calloc((size_t)c->nx, sizeof *dx), *dw = calloc((size_t)c->nw, sizeof *dw);
     float *db = calloc((size_t)c->d.OC, sizeof *db);
@@ -319,9 +299,7 @@ int main(void) {
     tensor_dict td;
     tensor_dict_init(&td);
     if (tl_ref_open("conv2d", &td) != 0) return tl_summary("test_conv2d");
-    const char *nc = tensor_dict_get_meta(&td, "cases");
-    int ncases = nc ? atoi(nc) : 0;
-    tl_expect(ncases > 0, "conv2d reference has cases", "cases=%s", nc ? nc : "(none)");
+    int ncases = (int)tl_ref_case_count(&td, "cases", "conv2d reference has cases");
     for (int i = 0; i < ncases; i++) {
         ccase c;
         if (load_case(&td, i, &c) == 0) test_case_vs_torch(&c, i, "naive-kernel", 1);

@@ -24,45 +24,30 @@ typedef struct lcase {
 } lcase;
 
 static int load_case(const tensor_dict *d, int i, lcase *c) {
-    char k[64];
-    snprintf(k, sizeof k, "c%d.dims", i);
-    const tensor *t = tl_ref_tensor(d, k);
-    if (!t || t->dtype != VCT_DTYPE_I64 || tensor_numel(t) != 4) return -1;
+    char cs[32];
+    snprintf(cs, sizeof cs, "c%d", i);
+    const tensor *t = tl_case_tensor(d, cs, "dims", VCT_DTYPE_I64, 4);
+    if (!t) return -1;
     const int64_t *dims = t->data;
     c->N = dims[0], c->C = dims[1], c->OC = dims[2], c->has_bias = (int)dims[3];
-#define GET(field, name)                                                                           \
+    int64_t N = c->N, C = c->C, OC = c->OC;
+#define GET(field, want)                                                                           \
     do {                                                                                           \
-        snprintf(k, sizeof k, "c%d." name, i);                                                     \
-        if (!(c->field = tl_ref_f32(d, k, NULL))) return -1;                                       \
+        if (!(c->field = tl_case_f32(d, cs, #field, want))) return -1;                             \
     } while (0)
-    GET(x, "x");
-    GET(w, "w");
-    GET(dout, "dout");
-    GET(out, "out");
-    GET(dx, "dx");
-    GET(dw, "dw");
+    GET(x, N * C);
+    GET(w, OC * C);
+    GET(dout, N * OC);
+    GET(out, N * OC);
+    GET(dx, N * C);
+    GET(dw, OC * C);
     c->b = c->db = NULL;
     if (c->has_bias) {
-        GET(b, "b");
-        GET(db, "db");
+        GET(b, OC);
+        GET(db, OC);
     }
 #undef GET
     return 0;
-}
-
-static float *copy_of(const float *x, int64_t n) {
-    float *y = malloc((size_t)(n ? n : 1) * sizeof *y);
-    memcpy(y, x, (size_t)n * sizeof *y);
-    return y;
-}
-
-/* backward into buffers that start at g0 (random): compare got - g0 ... as got vs g0+ref */
-static void check_accumulated(const char *name, const float *got, const float *g0, const float *ref,
-                              int64_t n) {
-    float *want = malloc((size_t)n * sizeof *want);
-    for (int64_t i = 0; i < n; i++) want[i] = g0[i] + ref[i];
-    tl_check_close(name, got, want, n, ATOL, RTOL);
-    free(want);
 }
 
 static void test_case_vs_torch(const lcase *c, int ci, gemm_backend be) {
@@ -84,19 +69,19 @@ static void test_case_vs_torch(const lcase *c, int ci, gemm_backend be) {
     tl_fill_uniform(dx0, N * C, 11 + (uint64_t)ci, -1, 1);
     tl_fill_uniform(dw0, OC * C, 12 + (uint64_t)ci, -1, 1);
     tl_fill_uniform(db0, OC, 13 + (uint64_t)ci, -1, 1);
-    float *dx = copy_of(dx0, N * C), *dw = copy_of(dw0, OC * C), *db = copy_of(db0, OC);
+    float *dx = tl_dup(dx0, N * C), *dw = tl_dup(dw0, OC * C), *db = tl_dup(db0, OC);
     snprintf(name, sizeof name, "%s c%d backward", bn, ci);
     if (linear_backward(dx, dw, c->has_bias ? db : NULL, c->dout, c->x, c->w, N, C, OC, &err) !=
         VCT_STATUS_OK) {
         tl_fail(name, "%s", err.msg);
     } else {
         snprintf(name, sizeof name, "%s c%d dx (accumulated)", bn, ci);
-        check_accumulated(name, dx, dx0, c->dx, N * C);
+        tl_check_accumulated(name, dx, dx0, c->dx, N * C, ATOL, RTOL);
         snprintf(name, sizeof name, "%s c%d dw (accumulated)", bn, ci);
-        check_accumulated(name, dw, dw0, c->dw, OC * C);
+        tl_check_accumulated(name, dw, dw0, c->dw, OC * C, ATOL, RTOL);
         if (c->has_bias) {
             snprintf(name, sizeof name, "%s c%d db (accumulated)", bn, ci);
-            check_accumulated(name, db, db0, c->db, OC);
+            tl_check_accumulated(name, db, db0, c->db, OC, ATOL, RTOL);
         }
     }
     /* NULL gradients are skipped; only dweight requested must leave others alone */
@@ -134,7 +119,7 @@ static double fd_loss(void *p) {
 
 static void test_case_fd(const lcase *c, int ci) {
     int64_t N = c->N, C = c->C, OC = c->OC;
-    fdctx f = {copy_of(c->x, N * C), copy_of(c->w, OC * C), c->b ? copy_of(c->b, OC) : NULL,
+    fdctx f = {tl_dup(c->x, N * C), tl_dup(c->w, OC * C), c->b ? tl_dup(c->b, OC) : NULL,
                malloc((size_t)(N * OC) * sizeof(float)), c->dout, N, C, OC};
     float *dx = calloc((size_t)(N * C), sizeof *dx), *dw = calloc((size_t)(OC * C), sizeof *dw);
     float *db = calloc((size_t)OC, sizeof *db);
@@ -185,9 +170,7 @@ int main(void) {
     tensor_dict d;
     tensor_dict_init(&d);
     if (tl_ref_open("linear", &d) != 0) return tl_summary("test_linear");
-    const char *nc = tensor_dict_get_meta(&d, "cases");
-    int ncases = nc ? atoi(nc) : 0;
-    tl_expect(ncases > 0, "linear reference has cases", "cases=%s", nc ? nc : "(none)");
+    int ncases = (int)tl_ref_case_count(&d, "cases", "linear reference has cases");
     for (int be = 0; be < GEMM_BACKEND_COUNT; be++) {
         gemm_set_backend((gemm_backend)be);
         for (int i = 0; i < ncases; i++) {

@@ -23,40 +23,28 @@ typedef struct mcase {
 } mcase;
 
 static int load_case(const tensor_dict *td, int i, mcase *c) {
-    char k[64];
-    snprintf(k, sizeof k, "c%d.dims", i);
-    const tensor *t = tl_ref_tensor(td, k);
-    if (!t || t->dtype != VCT_DTYPE_I64 || tensor_numel(t) != 8) return -1;
+    char cs[32];
+    snprintf(cs, sizeof cs, "c%d", i);
+    const tensor *t = tl_case_tensor(td, cs, "dims", VCT_DTYPE_I64, 8);
+    if (!t) return -1;
     const int64_t *v = t->data;
     matmul_dims d = {v[0], v[1], v[2], v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7]};
     c->d = d;
     c->nA = (d.bcastA ? 1 : d.Bt) * d.M * d.K;
     c->nB = (d.bcastB ? 1 : d.Bt) * d.K * d.N;
     c->nO = d.Bt * d.M * d.N;
-    int64_t n;
-#define GET(field, name, want)                                                                     \
+#define GET(field, want)                                                                           \
     do {                                                                                           \
-        snprintf(k, sizeof k, "c%d." name, i);                                                     \
-        if (!(c->field = tl_ref_f32(td, k, &n))) return -1;                                        \
-        if (n != (want)) {                                                                         \
-            tl_fail(k, "%lld elements, expected %lld", (long long)n, (long long)(want));           \
-            return -1;                                                                             \
-        }                                                                                          \
+        if (!(c->field = tl_case_f32(td, cs, #field, want))) return -1;                            \
     } while (0)
-    GET(A, "A", c->nA);
-    GET(B, "B", c->nB);
-    GET(dout, "dout", c->nO);
-    GET(out, "out", c->nO);
-    GET(dA, "dA", c->nA);
-    GET(dB, "dB", c->nB);
+    GET(A, c->nA);
+    GET(B, c->nB);
+    GET(dout, c->nO);
+    GET(out, c->nO);
+    GET(dA, c->nA);
+    GET(dB, c->nB);
 #undef GET
     return 0;
-}
-
-static float *copy_of(const float *x, int64_t n) {
-    float *y = malloc((size_t)(n ? n : 1) * sizeof *y);
-    memcpy(y, x, (size_t)n * sizeof *y);
-    return y;
 }
 
 static void case_name(char *buf, size_t n, const char *pre, int ci, const matmul_dims *d,
@@ -64,14 +52,6 @@ static void case_name(char *buf, size_t n, const char *pre, int ci, const matmul
     snprintf(buf, n, "%s c%d [Bt=%lld M=%lld K=%lld N=%lld%s%s%s%s] %s", pre, ci, (long long)d->Bt,
              (long long)d->M, (long long)d->K, (long long)d->N, d->transA ? " tA" : "",
              d->transB ? " tB" : "", d->bcastA ? " bA" : "", d->bcastB ? " bB" : "", what);
-}
-
-static void check_accumulated(const char *name, const float *got, const float *g0,
-                              const float *ref, int64_t n) {
-    float *want = malloc((size_t)n * sizeof *want);
-    for (int64_t i = 0; i < n; i++) want[i] = g0[i] + ref[i];
-    tl_check_close(name, got, want, n, ATOL, RTOL);
-    free(want);
 }
 
 static void test_case_vs_torch(const mcase *c, int ci, gemm_backend be) {
@@ -89,15 +69,15 @@ static void test_case_vs_torch(const mcase *c, int ci, gemm_backend be) {
     float *dA0 = malloc((size_t)c->nA * sizeof *dA0), *dB0 = malloc((size_t)c->nB * sizeof *dB0);
     tl_fill_uniform(dA0, c->nA, 21 + (uint64_t)ci, -1, 1);
     tl_fill_uniform(dB0, c->nB, 22 + (uint64_t)ci, -1, 1);
-    float *dA = copy_of(dA0, c->nA), *dB = copy_of(dB0, c->nB);
+    float *dA = tl_dup(dA0, c->nA), *dB = tl_dup(dB0, c->nB);
     case_name(name, sizeof name, bn, ci, &c->d, "backward");
     if (matmul_backward(dA, dB, c->dout, c->A, c->B, c->d, &err) != VCT_STATUS_OK) {
         tl_fail(name, "%s", err.msg);
     } else {
         case_name(name, sizeof name, bn, ci, &c->d, "dA (accumulated)");
-        check_accumulated(name, dA, dA0, c->dA, c->nA);
+        tl_check_accumulated(name, dA, dA0, c->dA, c->nA, ATOL, RTOL);
         case_name(name, sizeof name, bn, ci, &c->d, "dB (accumulated)");
-        check_accumulated(name, dB, dB0, c->dB, c->nB);
+        tl_check_accumulated(name, dB, dB0, c->dB, c->nB, ATOL, RTOL);
     }
     /* one gradient at a time: the other operand's pointer is not needed */
     memcpy(dA, dA0, (size_t)c->nA * sizeof *dA);
@@ -105,7 +85,7 @@ static void test_case_vs_torch(const mcase *c, int ci, gemm_backend be) {
     if (matmul_backward(dA, NULL, c->dout, NULL, c->B, c->d, &err) != VCT_STATUS_OK)
         tl_fail(name, "%s", err.msg);
     else
-        check_accumulated(name, dA, dA0, c->dA, c->nA);
+        tl_check_accumulated(name, dA, dA0, c->dA, c->nA, ATOL, RTOL);
     free(out);
     free(dA0);
     free(dB0);
@@ -130,7 +110,7 @@ static double fd_loss(void *p) {
 }
 
 static void test_case_fd(const mcase *c, int ci) {
-    fdctx f = {copy_of(c->A, c->nA), copy_of(c->B, c->nB), malloc((size_t)c->nO * sizeof(float)),
+    fdctx f = {tl_dup(c->A, c->nA), tl_dup(c->B, c->nB), malloc((size_t)c->nO * sizeof(float)),
                c->dout, c->d, c->nO};
     float *dA = calloc((size_t)c->nA, sizeof *dA), *dB = calloc((size_t)c->nB, sizeof *dB);
     vct_error err = {0};
@@ -170,9 +150,7 @@ int main(void) {
     tensor_dict td;
     tensor_dict_init(&td);
     if (tl_ref_open("matmul", &td) != 0) return tl_summary("test_matmul");
-    const char *nc = tensor_dict_get_meta(&td, "cases");
-    int ncases = nc ? atoi(nc) : 0;
-    tl_expect(ncases > 0, "matmul reference has cases", "cases=%s", nc ? nc : "(none)");
+    int ncases = (int)tl_ref_case_count(&td, "cases", "matmul reference has cases");
     for (int be = 0; be < GEMM_BACKEND_COUNT; be++) {
         gemm_set_backend((gemm_backend)be);
         for (int i = 0; i < ncases; i++) {
