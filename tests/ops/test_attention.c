@@ -16,16 +16,6 @@
 #include "common/testlib.h"
 #include "ops/attention.h"
 
-static const int64_t *ref_i64(const tensor_dict *d, const char *name) {
-    const tensor *t = tl_ref_tensor(d, name);
-    if (!t) return NULL;
-    if (t->dtype != VCT_DTYPE_I64) {
-        tl_fail(name, "expected an int64 tensor");
-        return NULL;
-    }
-    return t->data;
-}
-
 static const uint8_t *ref_u8_opt(const tensor_dict *d, const char *name) {
     const tensor *t = tensor_dict_find(d, name);
     if (!t) return NULL;
@@ -62,7 +52,7 @@ static void run_case(const tensor_dict *d, int64_t kc, arena *scratch) {
     char name[256], key[32], label[128];
     snprintf(key, sizeof key, "c%lld", (long long)kc);
 #define REF(field) (snprintf(name, sizeof name, "%s." field, key), name)
-    const int64_t *dims = ref_i64(d, REF("dims"));
+    const int64_t *dims = tl_ref_i64(d, REF("dims"));
     int64_t nq = 0, nk = 0, nv = 0, no = 0, np = 0;
     const float *q = tl_ref_f32(d, REF("q"), &nq);
     const float *k = tl_ref_f32(d, REF("k"), &nk);
@@ -193,9 +183,7 @@ int main(void) {
     arena scratch;
     vct_error err = {0};
     if (arena_init(&scratch, 4 << 20, &err) != VCT_STATUS_OK) return 1;
-    const char *nc = tensor_dict_get_meta(&d, "n_cases");
-    int64_t n = nc ? atoll(nc) : 0;
-    tl_expect(n > 0, "attention.case_count", "n_cases %lld", (long long)n);
+    int64_t n = tl_ref_case_count(&d, "n_cases", "attention.case_count");
     for (int64_t k = 0; k < n; k++) run_case(&d, k, &scratch);
     test_errors();
     tl_expect(scratch.used == 0, "attention.arena_rewound", "arena left at %zu bytes", scratch.used);

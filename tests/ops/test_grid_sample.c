@@ -15,16 +15,6 @@
 #include "common/testlib.h"
 #include "ops/grid_sample.h"
 
-static const int64_t *ref_i64(const tensor_dict *d, const char *name) {
-    const tensor *t = tl_ref_tensor(d, name);
-    if (!t) return NULL;
-    if (t->dtype != VCT_DTYPE_I64) {
-        tl_fail(name, "expected an int64 tensor");
-        return NULL;
-    }
-    return t->data;
-}
-
 static int64_t meta_int(const tensor_dict *d, const char *key) {
     const char *v = tensor_dict_get_meta(d, key);
     return v ? atoll(v) : -1;
@@ -67,7 +57,7 @@ static int coord_kink(void *p, int64_t i, double eps) {
 static void run_case(const tensor_dict *d, const char *key, int points) {
     char name[256], label[128];
 #define REF(field) (snprintf(name, sizeof name, "%s." field, key), name)
-    const int64_t *dims = ref_i64(d, REF("dims"));
+    const int64_t *dims = tl_ref_i64(d, REF("dims"));
     int64_t nx = 0, nc = 0, ny = 0;
     const float *x = tl_ref_f32(d, REF("x"), &nx);
     const float *co = tl_ref_f32(d, points ? REF("points") : REF("grid"), &nc);

@@ -18,16 +18,6 @@
 #include "common/testlib.h"
 #include "ops/gumbel_assign.h"
 
-static const int64_t *ref_i64(const tensor_dict *d, const char *name) {
-    const tensor *t = tl_ref_tensor(d, name);
-    if (!t) return NULL;
-    if (t->dtype != VCT_DTYPE_I64) {
-        tl_fail(name, "expected an int64 tensor");
-        return NULL;
-    }
-    return t->data;
-}
-
 typedef struct fd_ctx {
     float *logits;
     const float *noise, *soft0, *dout;
@@ -73,8 +63,8 @@ static void run_case(const tensor_dict *d, int64_t k, arena *scratch) {
     char name[256], key[32], label[96];
     snprintf(key, sizeof key, "c%lld", (long long)k);
 #define REF(field) (snprintf(name, sizeof name, "%s." field, key), name)
-    const int64_t *dims = ref_i64(d, REF("dims"));
-    const int64_t *index = ref_i64(d, REF("index"));
+    const int64_t *dims = tl_ref_i64(d, REF("dims"));
+    const int64_t *index = tl_ref_i64(d, REF("index"));
     int64_t n = 0;
     const float *logits = tl_ref_f32(d, REF("logits"), &n);
     const float *out = tl_ref_f32(d, REF("out"), NULL);
@@ -160,9 +150,7 @@ int main(void) {
     arena scratch;
     vct_error err = {0};
     if (arena_init(&scratch, 1 << 16, &err) != VCT_STATUS_OK) return 1;
-    const char *nc = tensor_dict_get_meta(&d, "n_cases");
-    int64_t n = nc ? atoll(nc) : 0;
-    tl_expect(n > 0, "gumbel_assign.case_count", "n_cases %lld", (long long)n);
+    int64_t n = tl_ref_case_count(&d, "n_cases", "gumbel_assign.case_count");
     for (int64_t k = 0; k < n; k++) run_case(&d, k, &scratch);
     test_errors();
     tl_expect(scratch.used == 0, "gumbel_assign.arena_rewound", "arena left at %zu bytes", scratch.used);

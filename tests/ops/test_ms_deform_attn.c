@@ -16,16 +16,6 @@
 #include "common/testlib.h"
 #include "ops/ms_deform_attn.h"
 
-static const int64_t *ref_i64(const tensor_dict *d, const char *name) {
-    const tensor *t = tl_ref_tensor(d, name);
-    if (!t) return NULL;
-    if (t->dtype != VCT_DTYPE_I64) {
-        tl_fail(name, "expected an int64 tensor");
-        return NULL;
-    }
-    return t->data;
-}
-
 typedef struct fd_ctx {
     float *value, *loc, *attw, *out;
     const float *dout;
@@ -79,9 +69,9 @@ static void run_case(const tensor_dict *d, int64_t k) {
     char name[256], key[32], label[96];
     snprintf(key, sizeof key, "c%lld", (long long)k);
 #define REF(field) (snprintf(name, sizeof name, "%s." field, key), name)
-    const int64_t *dims = ref_i64(d, REF("dims"));
-    const int64_t *shapes = ref_i64(d, REF("shapes"));
-    const int64_t *start = ref_i64(d, REF("level_start"));
+    const int64_t *dims = tl_ref_i64(d, REF("dims"));
+    const int64_t *shapes = tl_ref_i64(d, REF("shapes"));
+    const int64_t *start = tl_ref_i64(d, REF("level_start"));
     int64_t nv = 0, nl = 0, na = 0, no = 0;
     const float *value = tl_ref_f32(d, REF("value"), &nv);
     const float *loc = tl_ref_f32(d, REF("loc"), &nl);
@@ -172,9 +162,7 @@ int main(void) {
     tensor_dict d;
     if (tl_ref_open("ms_deform_attn", &d) != 0) return tl_summary("test_ms_deform_attn");
     test_row_sum(&d);
-    const char *nc = tensor_dict_get_meta(&d, "n_cases");
-    int64_t n = nc ? atoll(nc) : 0;
-    tl_expect(n > 0, "msda.case_count", "n_cases %lld", (long long)n);
+    int64_t n = tl_ref_case_count(&d, "n_cases", "msda.case_count");
     for (int64_t k = 0; k < n; k++) run_case(&d, k);
     test_errors();
     tensor_dict_free(&d);
