@@ -13,15 +13,13 @@
  *
  * `test_avsbench --make-fixture DIR` only writes that small valid data set (AVSS
  * and S4, published layout) for tests/cli/test_data.sh and test_eval.sh. */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "data/avsbench.h"
+#include "io/fs.h"
 #include "io/image.h"
 #include "testlib.h"
 
@@ -29,42 +27,12 @@ static const char *const TASK_DIR[3] = {"Single-source", "Multi-sources", "AVSBe
 
 /* ---- files ------------------------------------------------------------------------- */
 
-static void mkdirs_for(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-}
-
 static int write_file(const char *path, const void *data, size_t n) {
-    mkdirs_for(path);
+    fs_mkdirs_parent(path, NULL); /* a failure shows when the file is opened */
     FILE *f = fopen(path, "wb");
     if (!f) return 0;
     size_t w = n ? fwrite(data, 1, n, f) : 0;
     return fclose(f) == 0 && w == n;
-}
-
-static void rmtree(const char *path) {
-    struct stat sb;
-    if (lstat(path, &sb) != 0) return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            rmtree(sub);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
 }
 
 static char *ref_text(const tensor_dict *ref, const char *name) {
@@ -171,7 +139,7 @@ static void check_paths(const tensor_dict *ref) {
             }
             avs_dataset_free(&ds);
         }
-    rmtree(tmp);
+    fs_remove_tree(tmp, NULL);
     free(files);
 }
 
@@ -328,7 +296,7 @@ static int write_wav(const char *path, int64_t n, int rate, int claim_extra) {
 }
 
 static int write_png_file(const char *path, const uint8_t *px, int64_t h, int64_t w, int c) {
-    mkdirs_for(path);
+    fs_mkdirs_parent(path, NULL); /* a failure shows when the file is opened */
     image_u8 im = {(uint8_t *)px, h, w, c};
     vct_error e = {0};
     return image_write_png(path, &im, NULL, 0, &e) == VCT_STATUS_OK;
@@ -447,7 +415,7 @@ static void check_datasets(void) {
     if (!mkdtemp(tmp)) return;
     if (!make_fixture(tmp)) {
         tl_fail("fixture", "could not write the small data set");
-        rmtree(tmp);
+        fs_remove_tree(tmp, NULL);
         return;
     }
     char root[4200], p[4400];
@@ -517,7 +485,7 @@ static void check_datasets(void) {
     rename(keep, p);
     n = run_check(root, AVS_TASK_AVSS, 0, &P);
     tl_expect(n == 0, "restored data set: no problem", "%d problems:\n%s", n, P.all);
-    rmtree(tmp);
+    fs_remove_tree(tmp, NULL);
 }
 
 int main(int argc, char **argv) {

@@ -8,16 +8,14 @@
  * results (bound 1e-6; the worst difference is printed). It also checks bit for
  * bit the pieces that decide pixels: torch's sigmoid (vector and scalar paths),
  * the 255 F-measure thresholds, and torch.sum's order for float32 means. */
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "data/eval.h"
 #include "data/metrics.h"
+#include "io/fs.h"
 #include "io/image.h"
 #include "io/npy.h"
 #include "testlib.h"
@@ -43,37 +41,6 @@ static uint64_t sm_next(sm *r) {
 static int64_t below(sm *r, int64_t n) { return (int64_t)(sm_next(r) % (uint64_t)n); }
 
 static uint64_t set_seed(int task, int set) { return 0x5EED0000ull + 1000ull * (uint64_t)task + (uint64_t)set; }
-
-static void rmtree(const char *path) {
-    struct stat sb;
-    if (lstat(path, &sb) != 0) return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            rmtree(sub);
-        }
-        if (d) closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static void mkdirs(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
 
 static int write_png(const char *path, const uint8_t *px, int64_t h, int64_t w, int c) {
     image_u8 im = {(uint8_t *)px, h, w, c};
@@ -165,8 +132,8 @@ static int gen_binary(const char *gt, const char *pred, int task, int set, const
             char dg[2048], dp[2048], fg[2100], fp[2100];
             snprintf(dg, sizeof dg, "%s/%s", gt, vr);
             snprintf(dp, sizeof dp, "%s/%s", pred, vr);
-            mkdirs(dg);
-            mkdirs(dp);
+            fs_mkdirs(dg, NULL);
+            fs_mkdirs(dp, NULL);
             snprintf(fg, sizeof fg, "%s/f%d.%s", dg, t + 1, gt_npy ? "npy" : "png");
             snprintf(fp, sizeof fp, "%s/f%d.%s", dp, t + 1, pred_png ? "png" : "npy");
             for (int i = 0; i < H * W; i++) g255[i] = g[i] ? 255 : 0;
@@ -233,8 +200,8 @@ static int gen_avss(const char *gt, const char *pred, int task, int set) {
             char dg[2048], dp[2048], fg[2100], fp[2100];
             snprintf(dg, sizeof dg, "%s/%s", gt, vr);
             snprintf(dp, sizeof dp, "%s/%s", pred, vr);
-            mkdirs(dg);
-            mkdirs(dp);
+            fs_mkdirs(dg, NULL);
+            fs_mkdirs(dp, NULL);
             snprintf(fg, sizeof fg, "%s/f%d.%s", dg, t + 1, gt_fmt == 2 ? "npy" : "png");
             snprintf(fp, sizeof fp, "%s/f%d.%s", dp, t + 1, pred_fmt == 0 ? "npy" : "png");
             if (gt_fmt == 0) {
@@ -324,6 +291,18 @@ static void check_bitwise(const tensor_dict *ref) {
     }
 }
 
+/* M_J and M_F of one flavour (fl: its column of worst_fl) against the official
+ * want[0], want[1], named "<set> <what> M_J" and "... M_F" */
+static void cmp_scores(const char *set, const char *what, int fl, const eval_scores *got,
+                       const double *want) {
+    char n2[256];
+    cur_fl = fl;
+    snprintf(n2, sizeof n2, "%s %s M_J", set, what);
+    cmp(n2, got->M_J, want[0]);
+    snprintf(n2, sizeof n2, "%s %s M_F", set, what);
+    cmp(n2, got->M_F, want[1]);
+}
+
 static void run_sets(const tensor_dict *ref, int task, const char *tmp) {
     char key[64];
     snprintf(key, sizeof key, "%s_results", TASKS[task]);
@@ -355,41 +334,18 @@ static void run_sets(const tensor_dict *ref, int task, const char *tmp) {
             tl_fail(name, "eval_run: %s", err.msg);
             continue;
         }
-        const double *w = R + 6 * s;
-        char n2[256];
+        const double *w = R + 6 * s; /* official (M_J, M_F) pairs: see gen_metrics.py */
+        char ab[64];
         cur_task = task;
-        cur_fl = 0;
+        snprintf(ab, sizeof ab, "avsbench(batch %d)", batch);
+        cmp_scores(name, ab, 0, &r.avsbench, w);
         if (task != 2) {
-            snprintf(n2, sizeof n2, "%s avsbench(batch %d) M_J", name, batch);
-            cmp(n2, r.avsbench.M_J, w[0]);
-            snprintf(n2, sizeof n2, "%s avsbench(batch %d) M_F", name, batch);
-            cmp(n2, r.avsbench.M_F, w[1]);
-            cur_fl = 2;
-            snprintf(n2, sizeof n2, "%s vct M_J", name);
-            cmp(n2, r.vct.M_J, w[2]);
-            snprintf(n2, sizeof n2, "%s vct M_F", name);
-            cmp(n2, r.vct.M_F, w[3]);
-            cur_fl = 3;
-            snprintf(n2, sizeof n2, "%s ours (= avsbench batch 0) M_J", name);
-            cmp(n2, r.ours.M_J, w[4]);
-            snprintf(n2, sizeof n2, "%s ours (= avsbench batch 0) M_F", name);
-            cmp(n2, r.ours.M_F, w[5]);
+            cmp_scores(name, "vct", 2, &r.vct, w + 2);
+            cmp_scores(name, "ours (= avsbench batch 0)", 3, &r.ours, w + 4);
             empty_frames += r.n_empty_gt;
         } else {
-            snprintf(n2, sizeof n2, "%s avsbench(batch %d) M_J", name, batch);
-            cmp(n2, r.avsbench.M_J, w[0]);
-            snprintf(n2, sizeof n2, "%s avsbench(batch %d) M_F", name, batch);
-            cmp(n2, r.avsbench.M_F, w[1]);
-            cur_fl = 2;
-            snprintf(n2, sizeof n2, "%s vct M_J", name);
-            cmp(n2, r.vct.M_J, w[4]);
-            snprintf(n2, sizeof n2, "%s vct M_F", name);
-            cmp(n2, r.vct.M_F, w[5]);
-            cur_fl = 3;
-            snprintf(n2, sizeof n2, "%s ours (double) vs vct M_J", name);
-            cmp(n2, r.ours.M_J, w[4]);
-            snprintf(n2, sizeof n2, "%s ours (double) vs vct M_F", name);
-            cmp(n2, r.ours.M_F, w[5]);
+            cmp_scores(name, "vct", 2, &r.vct, w + 4);
+            cmp_scores(name, "ours (double) vs vct", 3, &r.ours, w + 4);
             eval_result_free(&r);
             p.avss_pad = 1;
             p.flavours = EVAL_FLAVOUR_AVSBENCH;
@@ -397,11 +353,8 @@ static void run_sets(const tensor_dict *ref, int task, const char *tmp) {
                 tl_fail(name, "eval_run (padding): %s", err.msg);
                 continue;
             }
-            cur_fl = 1;
-            snprintf(n2, sizeof n2, "%s avsbench(batch %d, padded) M_J", name, batch);
-            cmp(n2, r.avsbench.M_J, w[2]);
-            snprintf(n2, sizeof n2, "%s avsbench(batch %d, padded) M_F", name, batch);
-            cmp(n2, r.avsbench.M_F, w[3]);
+            snprintf(ab, sizeof ab, "avsbench(batch %d, padded)", batch);
+            cmp_scores(name, ab, 1, &r.avsbench, w + 2);
         }
         nonmultiple += r.n_videos % batch != 0;
         eval_result_free(&r);
@@ -422,7 +375,7 @@ int main(void) {
         tl_fail("tmp", "mkdtemp failed");
     } else {
         for (int t = 0; t < 3; t++) run_sets(&ref, t, tmp);
-        rmtree(tmp);
+        fs_remove_tree(tmp, NULL);
     }
     static const char *const fl[4] = {"avsbench", "avsbench padded", "vct", "ours vs its official twin"};
     for (int t = 0; t < 3; t++)
