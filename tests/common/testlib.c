@@ -108,8 +108,10 @@ const tensor *tl_ref_typed(const tensor_dict *d, const char *name, vct_dtype dt,
     const tensor *t = tl_ref_tensor(d, name);
     if (!t) return NULL;
     if (t->dtype != dt || (want >= 0 && tensor_numel(t) != want)) {
-        tl_fail(name, "dtype %s with %lld elements, expected %s with %lld", dtype_name(t->dtype),
-                (long long)tensor_numel(t), dtype_name(dt), (long long)want);
+        char count[48] = "";
+        if (want >= 0) snprintf(count, sizeof count, " with %lld", (long long)want);
+        tl_fail(name, "dtype %s with %lld elements, expected %s%s", dtype_name(t->dtype),
+                (long long)tensor_numel(t), dtype_name(dt), count);
         return NULL;
     }
     return t;
