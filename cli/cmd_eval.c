@@ -6,11 +6,13 @@
  * `--data DIR --model FILE` first runs the model over a split (data/predict.h)
  * into a staging folder, scores that, and then renames it to --out (or removes
  * it): a run that fails leaves nothing behind. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "commands.h"
@@ -53,6 +55,8 @@ static cli_opt opts[] = {
     {"out", 'o', 1, NULL, "--data: keep the predictions here (pred/, gt/, frames/, order.txt, predict.json, "
                           "eval.json; score them again with --pred OUT/pred --gt OUT/gt --order OUT/order.txt "
                           "--pred-kind prob); must be empty or new", NULL, 0},
+    {"resume", 0, 0, NULL, "--data: continue the run that stopped in OUT.partial (same model, data and options): "
+                           "the clips it finished are kept", NULL, 0},
     {NULL, 0, 0, NULL, NULL, NULL, 0},
 };
 static const cli_cmd cmd = {"eval", "(--task s4|ms3|avss --pred DIR --gt DIR | --data DIR --model FILE) [options]",
@@ -113,6 +117,7 @@ static vct_status write_predict_json(const char *path, const char *model_path, c
     cJSON_AddStringToObject(o, "split", avs_split_name(pp->split));
     cJSON_AddNumberToObject(o, "clips", (double)s->clips);
     cJSON_AddNumberToObject(o, "frames", (double)s->frames);
+    cJSON_AddNumberToObject(o, "clips_resumed", (double)s->clips_kept); /* not run again: seconds leave them out */
     cJSON_AddStringToObject(o, "pred", "S4/MS3: float32 [224,224] softmax(sem_seg)[1]; AVSS: uint8 [224,224] "
                                        "argmax(softmax(sem_seg))");
     cJSON *t = cJSON_AddObjectToObject(o, "seconds");
@@ -124,6 +129,42 @@ static vct_status write_predict_json(const char *path, const char *model_path, c
     vct_status st = json_file_write(path, o, err);
     cJSON_Delete(o);
     return st;
+}
+
+/* What a run is, for --resume: the files (resolved, with the checkpoint's size and
+ * time) and every option that changes the predictions. */
+static cJSON *run_description(const char *model_path, const char *data, const predict_params *pp) {
+    cJSON *o = cJSON_CreateObject();
+    char real[4096];
+    struct stat sb;
+    cJSON_AddStringToObject(o, "vct_version", VCT_VERSION_STRING);
+    cJSON_AddStringToObject(o, "model", realpath(model_path, real) ? real : model_path);
+    if (stat(model_path, &sb) == 0) {
+        cJSON_AddNumberToObject(o, "model_bytes", (double)sb.st_size);
+        cJSON_AddNumberToObject(o, "model_mtime", (double)sb.st_mtime);
+    }
+    const char *config = cli_get(&cmd, "config");
+    cJSON_AddStringToObject(o, "config", config ? (realpath(config, real) ? real : config) : "(the model's)");
+    cJSON_AddStringToObject(o, "data", realpath(data, real) ? real : data);
+    cJSON_AddStringToObject(o, "split", avs_split_name(pp->split));
+    cJSON_AddStringToObject(o, "layout", avs_layout_name(pp->layout));
+    cJSON_AddNumberToObject(o, "limit", (double)pp->limit);
+    cJSON_AddNumberToObject(o, "net_batch", pp->frames_per_batch);
+    return o;
+}
+
+/* 1 when path holds the JSON want */
+static int same_json_file(const char *path, const cJSON *want) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *got = cJSON_Parse(buf);
+    int same = got && cJSON_Compare(got, want, 1);
+    cJSON_Delete(got);
+    return same;
 }
 
 /* `--data DIR --model FILE`: predict into a staging folder, score it, keep it as --out or remove it. */
@@ -145,6 +186,11 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
         return rc;
     pp.limit = limit;
     pp.progress = p->progress;
+    pp.resume = cli_flag(&cmd, "resume");
+    if (pp.resume && !out) {
+        fprintf(stderr, "vct eval: --resume continues a run kept with --out OUT (in OUT.partial)\n");
+        return 2;
+    }
     if (out && !fs_missing_or_empty(out)) {
         fprintf(stderr, "vct eval: --out %s: exists and is not an empty folder\n", out);
         return 1;
@@ -156,14 +202,26 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
             fprintf(stderr, "vct eval: --out %s: path too long\n", out);
             return 2;
         }
+        char run_json[4200];
+        snprintf(run_json, sizeof run_json, "%s/run.json", stage);
+        cJSON *run = run_description(model_path, data, &pp);
+        int status = 0;
         if (!fs_missing_or_empty(stage)) {
-            fprintf(stderr, "vct eval: %s exists (left by a run that was killed?): remove it first\n", stage);
-            return 1;
-        }
-        if (fs_mkdirs(stage, &err) != VCT_STATUS_OK) {
+            if (!pp.resume) {
+                fprintf(stderr, "vct eval: %s exists (a run that stopped): continue it with --resume, or remove it\n",
+                        stage);
+                status = 1;
+            } else if (!same_json_file(run_json, run)) {
+                fprintf(stderr, "vct eval: %s was made by another run (other model, data or options than its "
+                                "run.json): remove it, or use another --out\n", stage);
+                status = 1;
+            }
+        } else if (fs_mkdirs(stage, &err) != VCT_STATUS_OK || json_file_write(run_json, run, &err) != VCT_STATUS_OK) {
             fprintf(stderr, "vct eval: %s\n", err.msg);
-            return 1;
+            status = 1;
         }
+        cJSON_Delete(run);
+        if (status) return status;
     } else {
         const char *tmp = getenv("TMPDIR");
         snprintf(stage, sizeof stage, "%s/vct-eval-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -220,6 +278,13 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
             return 0;
         }
     }
+    /* a run that got as far as predictions keeps them for --resume; anything else goes */
+    struct stat sb;
+    if (out && stat(pred, &sb) == 0) {
+        fprintf(stderr, "vct eval: the clips done so far are in %s: fix the problem and run again with --resume\n",
+                stage);
+        return rc;
+    }
     if (fs_remove_tree(stage, &rm) != VCT_STATUS_OK) fprintf(stderr, "vct eval: %s\n", rm.msg);
     return rc;
 }
@@ -235,8 +300,9 @@ int cmd_eval(int argc, char **argv) {
         return 2;
     }
     static const char *const pred_only[] = {"pred", "gt", "order", "pred-kind", "resize", "frames"};
-    static const char *const data_only[] = {"config", "split", "layout", "limit", "net-batch", "out"};
-    for (size_t i = 0; i < 6; i++) {
+    static const char *const data_only[] = {"config", "split", "layout", "limit", "net-batch", "out", "resume"};
+    for (size_t i = 0; i < 7; i++) {
+        if (model && i == 6) break; /* pred_only has 6 */
         const char *name = model ? pred_only[i] : data_only[i];
         if (cli_given(&cmd, name)) {
             if (model) fprintf(stderr, "vct eval: --%s scores saved predictions (--pred/--gt); not with --data\n", name);

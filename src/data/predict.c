@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -22,7 +23,7 @@
 #define PATH_CAP 4096
 
 predict_params predict_default_params(void) {
-    predict_params p = {AVS_SPLIT_TEST, AVS_LAYOUT_AUTO, 0, 1, 0};
+    predict_params p = {AVS_SPLIT_TEST, AVS_LAYOUT_AUTO, 0, 1, 0, 0};
     return p;
 }
 
@@ -135,6 +136,7 @@ static vct_status link_frame(const char *out_dir, const char *video, const char 
     if (snprintf(link, sizeof link, "%s/frames/%s/%s%s", out_dir, video, stem, dot) >= (int)sizeof link)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: path too long", out_dir);
     VCT_TRY(fs_mkdirs_parent(link, err));
+    unlink(link); /* a resumed run may have made it before it stopped */
     if (symlink(target, link) != 0) return vct_fail(err, VCT_STATUS_IO, "%s: cannot link: %s", link, strerror(errno));
     return VCT_STATUS_OK;
 }
@@ -153,6 +155,24 @@ static void stem_of(const char *path, char *buf, size_t cap) {
     const char *dot = strrchr(b, '.');
     int n = dot ? (int)(dot - b) : (int)strlen(b);
     snprintf(buf, cap, "%.*s", n, b);
+}
+
+/* resume: 1 when every labelled frame of the clip has its prediction and ground truth */
+static int clip_done(const avs_dataset *ds, const avs_clip *c, const char *out_dir) {
+    char video[1024], stem[512], path[PATH_CAP];
+    video_name(ds, c, video, sizeof video);
+    struct stat sb;
+    for (int t = 0; t < c->n_frames; t++) {
+        if (!c->labelled[t]) continue;
+        stem_of(c->mask[t], stem, sizeof stem);
+        static const char *const kinds[2] = {"pred", "gt"};
+        for (int k = 0; k < 2; k++) {
+            if (snprintf(path, sizeof path, "%s/%s/%s/%s.npy", out_dir, kinds[k], video, stem) >= (int)sizeof path ||
+                stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+                return 0;
+        }
+    }
+    return 1;
 }
 
 /* Write one clip's predictions and ground truths from its segmentation. */
@@ -213,11 +233,17 @@ vct_status predict_dataset(const vct_model *model, const char *data_root, const 
                       ds.index_path, avs_split_name(p->split), avs_task_name(task), avs_layout_name(ds.layout));
     /* the split's clips, in loader order, and the labelled frames that will be written */
     const avs_clip **clips = calloc((size_t)(n_clips ? n_clips : 1), sizeof *clips);
-    if (st == VCT_STATUS_OK && !clips) st = vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
+    uint8_t *done = calloc((size_t)(n_clips ? n_clips : 1), 1); /* resume: already written */
+    if (st == VCT_STATUS_OK && (!clips || !done)) st = vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
+    int64_t n_todo = 0; /* labelled frames to run */
     for (int64_t i = 0, k = 0; st == VCT_STATUS_OK && i < ds.n_clips && k < n_clips; i++) {
         if (ds.clips[i].split != p->split) continue;
+        int n = 0;
+        for (int t = 0; t < ds.clips[i].n_frames; t++) n += ds.clips[i].labelled[t];
+        done[k] = p->resume && clip_done(&ds, &ds.clips[i], out_dir);
+        n_frames += n;
+        n_todo += done[k] ? 0 : n;
         clips[k++] = &ds.clips[i];
-        for (int t = 0; t < ds.clips[i].n_frames; t++) n_frames += ds.clips[i].labelled[t];
     }
     atomic_file order;
     char path[PATH_CAP];
@@ -230,13 +256,23 @@ vct_status predict_dataset(const vct_model *model, const char *data_root, const 
              ds.root);
     progress pr;
     const int show = p->progress && st == VCT_STATUS_OK;
-    if (show) progress_begin(&pr, "eval", n_frames);
+    if (show) progress_begin(&pr, "eval", n_todo);
     vct_segment_params sp = vct_segment_default_params();
     sp.own_size = 0;
     sp.keep_scores = 1;
     sp.frames_per_batch = p->frames_per_batch;
     for (int64_t i = 0; st == VCT_STATUS_OK && i < n_clips; i++) {
         const avs_clip *c = clips[i];
+        char video[1024];
+        video_name(&ds, c, video, sizeof video);
+        if (done[i]) {
+            st = atomic_file_write(&order, video, strlen(video), err);
+            if (st == VCT_STATUS_OK) st = atomic_file_write(&order, "\n", 1, err);
+            summary->clips++;
+            summary->clips_kept++;
+            for (int t = 0; t < c->n_frames; t++) summary->frames += c->labelled[t];
+            continue;
+        }
         clip_inputs ci;
         vct_segmentation seg;
         memset(&seg, 0, sizeof seg);
@@ -246,8 +282,6 @@ vct_status predict_dataset(const vct_model *model, const char *data_root, const 
         if (st == VCT_STATUS_OK) st = vct_segment(model, &vc, &sp, &seg, err);
         if (st == VCT_STATUS_OK) st = write_clip(&ds, c, &ci, &seg, out_dir, err);
         if (st == VCT_STATUS_OK) {
-            char video[1024];
-            video_name(&ds, c, video, sizeof video);
             st = atomic_file_write(&order, video, strlen(video), err);
             if (st == VCT_STATUS_OK) st = atomic_file_write(&order, "\n", 1, err);
             summary->clips++;
@@ -264,11 +298,15 @@ vct_status predict_dataset(const vct_model *model, const char *data_root, const 
         clip_inputs_free(&ci);
     }
     if (show) progress_end(&pr);
+    if (summary->clips_kept)
+        log_info("eval: resumed: %lld of %lld clips were already done", (long long)summary->clips_kept,
+                 (long long)n_clips);
     if (order_open) {
         if (st == VCT_STATUS_OK) st = atomic_file_commit(&order, err);
         else atomic_file_abort(&order);
     }
     free(clips);
+    free(done);
     avs_dataset_free(&ds);
     summary->seconds_total = wall_seconds() - t0;
     return st;

@@ -39,6 +39,8 @@ typedef struct predict_params {
     int64_t limit;        /* only the first N clips of the split; 0: all [0] */
     int frames_per_batch; /* frames through the network at once [1] */
     int progress;         /* progress line on stderr [0] */
+    int resume;           /* keep the clips out_dir already holds (every labelled frame's pred and
+                             gt file present: each is written atomically) and run the rest [0] */
 } predict_params;
 
 predict_params predict_default_params(void);
@@ -46,6 +48,7 @@ predict_params predict_default_params(void);
 typedef struct predict_summary {
     avs_layout layout; /* resolved */
     int64_t clips, frames;
+    int64_t clips_kept;   /* resume: clips found complete and not run again */
     double seconds_total, seconds_audio, seconds_network, seconds_post;
 } predict_summary;
 

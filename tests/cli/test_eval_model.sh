@@ -181,6 +181,32 @@ try "a truncated audio.pkl" 1 "audio.pkl" --data "$TMP/ss_bad2" --model "$M" --o
 cp -r "$TMP/s4" "$TMP/s4_noval" && rm -rf "$TMP/s4_noval/s4_data_384/visual_frames_384/val/"*
 try "an empty split" 1 "val split .* has no clips" --data "$TMP/s4_noval" --model "$TMP/s4.safetensors" --split val \
     --out "$TMP/o"
+# 3. a run that stops keeps its finished clips in OUT.partial; --resume continues it
+cp -r "$TMP/s4" "$TMP/s4_stop"
+second=$(sed -n 2p "$TMP/out_s4/order.txt"); name=${second#*/}
+mk="$TMP/s4_stop/s4_data_384/pre_SAM_mask_384/test/$second/${name}_1_mask_color.png"
+mv "$mk" "$TMP/held.png"
+"$VCT" eval --data "$TMP/s4_stop" --model "$TMP/s4.safetensors" --out "$TMP/r" 2>"$TMP/err"; rc=$?
+first=$(head -1 "$TMP/out_s4/order.txt")
+[ $rc -eq 1 ] && grep -q "run again with --resume" "$TMP/err" && [ ! -e "$TMP/r" ] && [ -d "$TMP/r.partial/pred/$first" ] &&
+    [ ! -e "$TMP/r.partial/pred/$second" ] && ok "a run that stops on clip 2 keeps clip 1 in OUT.partial, no OUT" ||
+    bad "stopped run: exit $rc: $(cat "$TMP/err")"
+"$VCT" eval --data "$TMP/s4_stop" --model "$TMP/s4.safetensors" --out "$TMP/r" 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "continue it with --resume" "$TMP/err" && ok "OUT.partial without --resume is refused" ||
+    bad "no --resume: exit $rc: $(cat "$TMP/err")"
+"$VCT" eval --data "$TMP/s4_stop" --model "$TMP/s4.safetensors" --out "$TMP/r" --resume --limit 1 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "made by another run" "$TMP/err" && [ -d "$TMP/r.partial/pred/$first" ] &&
+    ok "--resume with other options is refused, OUT.partial kept" || bad "--resume other options: exit $rc: $(cat "$TMP/err")"
+mv "$TMP/held.png" "$mk"
+"$VCT" eval --data "$TMP/s4_stop" --model "$TMP/s4.safetensors" --out "$TMP/r" --resume >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc -eq 0 ] && grep -q "resumed: 1 of 2 clips were already done" "$TMP/err" && [ ! -e "$TMP/r.partial" ] &&
+    cmp -s "$TMP/r/eval.json" "$TMP/out_s4/eval.json" 2>/dev/null ||
+    $PY - "$TMP/r/eval.json" "$TMP/out_s4/eval.json" <<'PY' && ok "--resume runs clip 2 only and scores as the run that never stopped" ||
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert all(a[k] == b[k] for k in ("avsbench", "vct", "batch_independent")), (a, b)
+PY
+    bad "resume: exit $rc: $(cat "$TMP/err")"
 mkdir "$TMP/o" && echo x >"$TMP/o/keep"
 "$VCT" eval --data "$TMP/ss" --model "$M" --out "$TMP/o" 2>"$TMP/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "not an empty folder" "$TMP/err" && [ "$(ls "$TMP/o")" = keep ] && [ ! -e "$TMP/o.partial" ] &&
