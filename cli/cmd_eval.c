@@ -4,8 +4,9 @@
  * Prints a table; --json and --report write files atomically, and only after
  * every frame was read and scored.
  * `--data DIR --model FILE` first runs the model over a split (data/predict.h)
- * into a staging folder, scores that, and then renames it to --out (or removes
- * it): a run that fails leaves nothing behind. */
+ * into a staging folder (OUT.partial, or a temporary one), scores that, and then
+ * renames it to --out (or removes it). A run that stops during the clips keeps
+ * the finished ones in OUT.partial for --resume; there is never a partial OUT. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -25,7 +26,7 @@
 #include "vct.h"
 
 static cli_opt opts[] = {
-    {"task", 't', 1, NULL, "s4, ms3 or avss (required)", NULL, 0},
+    {"task", 't', 1, NULL, "s4, ms3 or avss (required with --pred; with --data it must be the model's)", NULL, 0},
     {"pred", 'p', 1, NULL, "prediction folder: .npy or .png at the ground truth's relative paths", NULL, 0},
     {"gt", 'g', 1, NULL, "ground-truth folder: every folder holding .png/.npy frames is one video", NULL, 0},
     {"flavour", 'f', 1, "both", "whose test loop: avsbench, vct or both (the batch-independent one is always added)",
@@ -52,8 +53,8 @@ static cli_opt opts[] = {
     {"layout", 'l', 1, "auto", "--data: auto, avsbench or vct (see vct data check)", NULL, 0},
     {"limit", 0, 1, "0", "--data: only the first N clips of the split (0 = all)", NULL, 0},
     {"net-batch", 0, 1, "1", "--data: frames through the network at once (more uses more memory)", NULL, 0},
-    {"out", 'o', 1, NULL, "--data: keep the predictions here (pred/, gt/, frames/, order.txt, predict.json, "
-                          "eval.json; score them again with --pred OUT/pred --gt OUT/gt --order OUT/order.txt "
+    {"out", 'o', 1, NULL, "--data: keep the predictions here (pred/, gt/, frames/, order.txt, run.json, "
+                          "predict.json, eval.json; score them again with --pred OUT/pred --gt OUT/gt --order OUT/order.txt "
                           "--pred-kind prob); must be empty or new", NULL, 0},
     {"resume", 0, 0, NULL, "--data: continue the run that stopped in OUT.partial (same model, data and options): "
                            "the clips it finished are kept", NULL, 0},

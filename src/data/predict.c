@@ -194,7 +194,9 @@ static vct_status write_clip(const avs_dataset *ds, const avs_clip *c, const cli
             st = vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: path too long", out_dir);
         if (st == VCT_STATUS_OK) st = write_npy_2d(path, gt.data, VCT_DTYPE_U8, err);
         image_free(&gt);
+        if (st == VCT_STATUS_OK) st = link_frame(out_dir, video, stem, c->frame[t], err);
         if (st != VCT_STATUS_OK) break;
+        /* the prediction last: with it the frame is complete (clip_done) */
         snprintf(path, sizeof path, "%s/pred/%s/%s.npy", out_dir, video, stem);
         if (ds->task == AVS_TASK_AVSS) {
             for (int64_t i = 0; i < P; i++) ids[i] = (uint8_t)metric_softmax_argmax(ss + i, K, P);
@@ -203,7 +205,6 @@ static vct_status write_clip(const avs_dataset *ds, const avs_clip *c, const cli
             for (int64_t i = 0; i < P; i++) prob[i] = metric_softmax_fg(ss[i], ss[P + i]);
             st = write_npy_2d(path, prob, VCT_DTYPE_F32, err);
         }
-        if (st == VCT_STATUS_OK) st = link_frame(out_dir, video, stem, c->frame[t], err);
     }
     free(prob);
     free(ids);
