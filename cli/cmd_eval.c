@@ -262,6 +262,13 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
         p->order_file = order;
         p->pred_kind = EVAL_PRED_PROB;
         p->resize = 0;
+        char gt_label[4200], pred_label[4200];
+        snprintf(gt_label, sizeof gt_label, "%s (%s split, %s layout; the 224x224 masks VCT scores)", data,
+                 avs_split_name(pp.split), avs_layout_name(sum.layout));
+        snprintf(pred_label, sizeof pred_label, "%s run by vct eval --data%s%s", model_path, out ? ", kept in " : "",
+                 out ? out : "");
+        p->gt_label = gt_label;
+        p->pred_label = pred_label;
         /* the scores also go with the kept predictions */
         rc = score(p, cli_get(&cmd, "json"), out ? ejson : NULL, cli_get(&cmd, "report"), frames, thumbs);
     } else {

@@ -45,6 +45,9 @@ typedef struct eval_params {
     int avss_pad;             /* AVSBench AVSS: pad videos to 10 frames of background (GT and prediction) [0] */
     int strict_colours;       /* an RGB label colour outside the palette is an error (else class 0) [1] */
     int progress;             /* progress line on stderr [0] */
+    /* what the JSON's "gt"/"pred" and the report's header name; NULL: gt_dir, pred_dir
+     * (vct eval --data names the data set and the model, not its staging folder) */
+    const char *gt_label, *pred_label;
 } eval_params;
 
 eval_params eval_default_params(void);

@@ -93,9 +93,9 @@ vct_status eval_write_json(const char *path, const eval_params *p, const eval_re
     jbuf j = {.st = VCT_STATUS_OK, .err = err};
     VCT_TRY(atomic_file_open(&j.af, path, err));
     jw(&j, "{\n  \"task\": \"%s\",\n  \"gt\": ", avs_task_name(r->task));
-    jstr(&j, p->gt_dir);
+    jstr(&j, p->gt_label ? p->gt_label : p->gt_dir);
     jw(&j, ",\n  \"pred\": ");
-    jstr(&j, p->pred_dir);
+    jstr(&j, p->pred_label ? p->pred_label : p->pred_dir);
     if (r->avsbench.present) jscores(&j, "avsbench", &r->avsbench, p, r, 0);
     if (r->vct.present) jscores(&j, "vct", &r->vct, p, r, 1);
     if (r->ours.present) jscores(&j, "batch_independent", &r->ours, p, r, 2);

@@ -285,9 +285,9 @@ vct_status eval_write_report(const char *path, const eval_params *p, const eval_
           "</style></head><body>\n",
       avs_task_name(r->task), 2 * THUMB_W + 4);
     w(&o, "<h1>vct eval: task %s</h1>\n<p>ground truth <code>", avs_task_name(r->task));
-    w_esc(&o, p->gt_dir);
+    w_esc(&o, p->gt_label ? p->gt_label : p->gt_dir);
     w(&o, "</code>, predictions <code>");
-    w_esc(&o, p->pred_dir);
+    w_esc(&o, p->pred_label ? p->pred_label : p->pred_dir);
     w(&o, "</code><br>%lld videos, %lld frames", (long long)r->n_videos, (long long)r->n_frames);
     if (r->task != AVS_TASK_AVSS) w(&o, ", %lld with an empty ground truth", (long long)r->n_empty_gt);
     w(&o, "</p>\n<table><tr><th>flavour</th><th>M_J</th><th>M_F</th><th>grouping</th></tr>\n");
