@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 import torch
 
@@ -43,7 +44,7 @@ SETS = {"avss": {"clips": 10, "seed": 11}, "s4": {"clips": 10, "seed": 12}, "ms3
 AVSS_BACKGROUND_BIAS = 1.5
 S4_ROWS = [0, 1, 71]
 S4_PROTOTYPES = 23
-AUDIO_MLP_MIDDLE = 256  # the reduced case's audio MLP (its manifest records the override)
+AUDIO_MLP_MIDDLE = 256  # a reduced case's audio MLP (its manifest records the override)
 
 
 def derive(state, task):
@@ -79,10 +80,13 @@ def run_task(task, args, tmp, vr, case=None):
     vggish = vr.build.write_random_vggish(os.path.join(tmp, "vggish.pth"), 0)
     # the case was made with `case --config ss --reduced` (its manifest's made_with); its config.yaml
     # is detectron2's dump, which holds keys the schema refuses, so the config is rebuilt the same way
-    made = json.load(open(os.path.join(case, "manifest.json")))["made_with"] if case else {"config": "ss"}
-    cfg = vr.build.build_cfg(vr.build.resolve_config(args.official, made["config"]), reduced=True, opts=opts,
+    made = json.load(open(os.path.join(case, "manifest.json")))["made_with"] if case else {"config": "ss",
+                                                                                          "reduced": True}
+    reduced = made["reduced"]
+    cfg = vr.build.build_cfg(vr.build.resolve_config(args.official, made["config"]), reduced=reduced, opts=opts,
                              vggish_path=vggish)
-    model = vr.build.build_model(cfg, 0, audio_mlp_middle=AUDIO_MLP_MIDDLE)
+    middle = AUDIO_MLP_MIDDLE if reduced and not made.get("keep_audio_mlp") else None  # as run_ref.py builds it
+    model = vr.build.build_model(cfg, 0, audio_mlp_middle=middle)
     ck = torch.load(os.path.join(case or args.case, "model_best.pth"), map_location="cpu")
     state = ck.get("model", ck)
     if not case:
@@ -138,12 +142,16 @@ def run_task(task, args, tmp, vr, case=None):
     ev.reset()
     mapper = Mapper(cfg, False)
     videos = []
+    t0 = time.perf_counter()
     with torch.no_grad():
         for d in dicts:
             inputs = [mapper(copy.deepcopy(d))]
             outputs = model(inputs)
             ev.process(inputs, outputs)
             videos.append(os.path.dirname(d["file_names"][0]))
+    seconds = time.perf_counter() - t0
+    print(f"{task}: the official loop took {seconds:.1f} s for {sum(len(d['file_names']) for d in dicts)} frames "
+          f"(mapper, model, evaluator; 1 thread)")
     res = ev.evaluate()["sem_seg"]
     return {"synth": dict(spec, task=task, layout="vct"), "split": "test", "clips": len(dicts),
             "frames": sum(len(d["file_names"]) for d in dicts), "M_J": float(res["mIoU"]),
