@@ -15,7 +15,10 @@
 #  - the JSON equals `vct eval --pred OUT/pred --gt OUT/gt` on the kept folder, and
 #    OUT/eval.json; the HTML report has thumbnails;
 #  - bad inputs exit non-zero with a message naming the problem and leave no --out
-#    (nor OUT.partial) behind.
+#    (nor OUT.partial) behind;
+#  - a run that stops on clip 2 keeps clip 1 in OUT.partial; OUT.partial is refused
+#    without --resume or with other options; --resume runs clip 2 and scores as a run
+#    that never stopped.
 # Needs python3 + numpy.
 VCT=${VCT_BIN:-build/vct}
 CASE=../shared/conformance/cases/ss-reduced-1f
