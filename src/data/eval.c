@@ -349,12 +349,7 @@ static int dtype_is_int(vct_dtype dt) {
 }
 
 static vct_status maybe_resize(image_u8 *im, int size, vct_error *err) {
-    if (size <= 0 || (im->h == size && im->w == size)) return VCT_STATUS_OK;
-    image_u8 r = {0};
-    VCT_TRY(resize_nearest_pil(&r, im, size, size, err));
-    image_free(im);
-    *im = r;
-    return VCT_STATUS_OK;
+    return size <= 0 ? VCT_STATUS_OK : resize_pil_in_place(im, size, size, 1, err);
 }
 
 /* Ground truth: binary -> 0/1, AVSS -> ids; c = 1. */

@@ -48,17 +48,11 @@ static void clip_inputs_free(clip_inputs *ci) {
 
 /* path's image into dst [S,S,3], resized (bilinear frames, nearest Maskiges) when stored at another size */
 static vct_status read_square(const char *path, int is_maskige, int64_t S, uint8_t *dst, vct_error *err) {
-    image_u8 im = {0}, r = {0};
+    image_u8 im = {0};
     VCT_TRY(is_maskige ? avs_read_maskige(path, &im, err) : avs_read_frame(path, &im, err));
-    vct_status st = VCT_STATUS_OK;
-    const image_u8 *use = &im;
-    if (im.h != S || im.w != S) {
-        st = is_maskige ? resize_nearest_pil(&r, &im, S, S, err) : resize_bilinear_pil(&r, &im, S, S, err);
-        use = &r;
-    }
-    if (st == VCT_STATUS_OK) memcpy(dst, use->data, (size_t)(S * S * 3));
+    vct_status st = resize_pil_in_place(&im, S, S, is_maskige, err);
+    if (st == VCT_STATUS_OK) memcpy(dst, im.data, (size_t)(S * S * 3));
     image_free(&im);
-    image_free(&r);
     return st;
 }
 
@@ -112,11 +106,8 @@ static vct_status read_clip(const vct_model *model, const avs_dataset *ds, const
 /* The ground truth VCT scores: 0/1 or class ids, at 224 (nearest when stored larger). */
 static vct_status read_truth(const avs_dataset *ds, const char *path, image_u8 *gt, vct_error *err) {
     VCT_TRY(ds->task == AVS_TASK_AVSS ? avs_read_label_map(path, 1, gt, err) : avs_read_binary_mask(path, 1, gt, err));
-    if (gt->h == PREDICT_SIZE && gt->w == PREDICT_SIZE) return VCT_STATUS_OK;
-    image_u8 r = {0};
-    vct_status st = resize_nearest_pil(&r, gt, PREDICT_SIZE, PREDICT_SIZE, err);
-    image_free(gt);
-    *gt = r;
+    vct_status st = resize_pil_in_place(gt, PREDICT_SIZE, PREDICT_SIZE, 1, err);
+    if (st != VCT_STATUS_OK) image_free(gt);
     return st;
 }
 

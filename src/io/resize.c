@@ -218,3 +218,12 @@ vct_status resize_nearest_pil(image_u8 *out, const image_u8 *in, int64_t out_h, 
     free(yt);
     return VCT_STATUS_OK;
 }
+
+vct_status resize_pil_in_place(image_u8 *im, int64_t out_h, int64_t out_w, int nearest, vct_error *err) {
+    if (im->h == out_h && im->w == out_w) return VCT_STATUS_OK;
+    image_u8 r = {0};
+    VCT_TRY(nearest ? resize_nearest_pil(&r, im, out_h, out_w, err) : resize_bilinear_pil(&r, im, out_h, out_w, err));
+    image_free(im);
+    *im = r;
+    return VCT_STATUS_OK;
+}

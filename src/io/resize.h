@@ -29,5 +29,8 @@ vct_status resize_bilinear_pil(image_u8 *out, const image_u8 *in, int64_t out_h,
                                vct_error *err);
 vct_status resize_nearest_pil(image_u8 *out, const image_u8 *in, int64_t out_h, int64_t out_w,
                               vct_error *err);
+/* im replaced by its resize to out_h x out_w (nearest or bilinear as above); nothing
+ * when it already has that size. On failure im is unchanged. */
+vct_status resize_pil_in_place(image_u8 *im, int64_t out_h, int64_t out_w, int nearest, vct_error *err);
 
 #endif

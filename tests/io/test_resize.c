@@ -89,8 +89,38 @@ static void test_refusals(void) {
     image_free(&in);
 }
 
+/* resize_pil_in_place: the same pixels as the out-of-place resize, the image left as it
+ * is at its own size, and unchanged when the resize is refused */
+static void test_in_place(void) {
+    image_u8 in = {0}, want = {0}, im = {0};
+    vct_error err = {0};
+    if (image_alloc(&in, 5, 7, 3, &err) != VCT_STATUS_OK) return;
+    for (int64_t i = 0; i < 5 * 7 * 3; i++) in.data[i] = (uint8_t)(i * 37 % 251);
+    for (int nearest = 0; nearest < 2; nearest++) {
+        const char *name = nearest ? "in place, nearest" : "in place, bilinear";
+        vct_status st = nearest ? resize_nearest_pil(&want, &in, 9, 4, &err) : resize_bilinear_pil(&want, &in, 9, 4, &err);
+        if (st == VCT_STATUS_OK && image_alloc(&im, 5, 7, 3, &err) == VCT_STATUS_OK) {
+            memcpy(im.data, in.data, 5 * 7 * 3);
+            st = resize_pil_in_place(&im, 9, 4, nearest, &err);
+            tl_expect(st == VCT_STATUS_OK && im.h == 9 && im.w == 4 && im.c == 3 &&
+                          memcmp(im.data, want.data, 9 * 4 * 3) == 0,
+                      name, "status %d, %lldx%lld", (int)st, (long long)im.h, (long long)im.w);
+        }
+        image_free(&want);
+        image_free(&im);
+    }
+    uint8_t *before = in.data;
+    vct_status st = resize_pil_in_place(&in, 5, 7, 0, &err);
+    tl_expect(st == VCT_STATUS_OK && in.data == before, "in place, same size: nothing done", "status %d", (int)st);
+    st = resize_pil_in_place(&in, 0, 7, 1, &err);
+    tl_expect(st == VCT_STATUS_INVALID_ARGUMENT && in.data == before && in.h == 5 && in.w == 7,
+              "in place, refused: image unchanged", "status %d", (int)st);
+    image_free(&in);
+}
+
 int main(void) {
     test_cases();
     test_refusals();
+    test_in_place();
     return tl_summary("test_resize");
 }
