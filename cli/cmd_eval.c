@@ -21,6 +21,7 @@
 #include "data/eval.h"
 #include "data/predict.h"
 #include "io/fs.h"
+#include "io/staging.h"
 #include "io/json_file.h"
 #include "model/vct_model.h"
 #include "vct.h"
@@ -196,10 +197,11 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
         fprintf(stderr, "vct eval: --out %s: exists and is not an empty folder\n", out);
         return 1;
     }
-    /* the staging folder: OUT.partial (renamed at the end), or a temporary one */
-    char stage[4096];
+    /* the staging folder (io/staging.h): OUT.partial (renamed at the end), or a temporary one */
+    staging sg;
+    const char *stage = sg.dir;
     if (out) {
-        if (snprintf(stage, sizeof stage, "%s.partial", out) >= (int)sizeof stage) {
+        if (staging_init(&sg, out, &err) != VCT_STATUS_OK) {
             fprintf(stderr, "vct eval: --out %s: path too long\n", out);
             return 2;
         }
@@ -207,7 +209,7 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
         snprintf(run_json, sizeof run_json, "%s/run.json", stage);
         cJSON *run = run_description(model_path, data, &pp);
         int status = 0;
-        if (!fs_missing_or_empty(stage)) {
+        if (staging_left_over(&sg)) {
             if (!pp.resume) {
                 fprintf(stderr, "vct eval: %s exists (a run that stopped): continue it with --resume, or remove it\n",
                         stage);
@@ -217,19 +219,15 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
                                 "run.json): remove it, or use another --out\n", stage);
                 status = 1;
             }
-        } else if (fs_mkdirs(stage, &err) != VCT_STATUS_OK || json_file_write(run_json, run, &err) != VCT_STATUS_OK) {
+        } else if (staging_create(&sg, &err) != VCT_STATUS_OK || json_file_write(run_json, run, &err) != VCT_STATUS_OK) {
             fprintf(stderr, "vct eval: %s\n", err.msg);
             status = 1;
         }
         cJSON_Delete(run);
         if (status) return status;
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(stage, sizeof stage, "%s/vct-eval-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(stage)) {
-            fprintf(stderr, "vct eval: cannot create a temporary folder %s: %s\n", stage, strerror(errno));
-            return 1;
-        }
+    } else if (staging_init_temp(&sg, "vct-eval", &err) != VCT_STATUS_OK) {
+        fprintf(stderr, "vct eval: %s\n", err.msg);
+        return 1;
     }
     vct_model *model = NULL;
     vct_model_params mp = vct_model_default_params();
@@ -278,8 +276,8 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
     vct_model_free(model);
     vct_error rm = {0};
     if (rc == 0 && out) {
-        if (rename(stage, out) != 0) { /* a new name, or over an empty folder */
-            fprintf(stderr, "vct eval: cannot rename %s to %s: %s\n", stage, out, strerror(errno));
+        if (staging_commit(&sg, &rm) != VCT_STATUS_OK) { /* a new name, or over an empty folder */
+            fprintf(stderr, "vct eval: %s\n", rm.msg);
             rc = 1;
         } else {
             fprintf(stderr, "vct eval: predictions kept in %s\n", out);
@@ -293,7 +291,7 @@ static int eval_model(eval_params *p, const char *model_path, const char *data, 
                 stage);
         return rc;
     }
-    if (fs_remove_tree(stage, &rm) != VCT_STATUS_OK) fprintf(stderr, "vct eval: %s\n", rm.msg);
+    if (staging_discard(&sg, &rm) != VCT_STATUS_OK) fprintf(stderr, "vct eval: %s\n", rm.msg);
     return rc;
 }
 

@@ -10,7 +10,7 @@
  *         return 1;
  *     }
  *     vct_clip clip = {.T = 5, .H = h, .W = w, .frames = rgb, .maskige = maskige_rgb,
- *                      .audio_path = "clip.wav"};
+ *                      .pcm = samples, .n_samples = n, .channels = 2, .sample_rate = 44100};
  *     vct_segment_params sp = vct_segment_default_params();
  *     vct_segmentation seg;
  *     if (vct_segment(model, &clip, &sp, &seg, &err) == VCT_STATUS_OK)
@@ -105,12 +105,14 @@ typedef struct vct_clip {
     const uint8_t *frames;   /* [T,H,W,3] RGB; resized to the input size (PIL bilinear) */
     const uint8_t *maskige;  /* [T,H,W,3] RGB pre-SAM Maskige of each frame (resized nearest);
                                 required when vct_model_has_prior() */
-    const float *log_mel;    /* [A,96,64] VGGish log-mel examples, or NULL: audio_path */
+    const float *log_mel;    /* [A,96,64] VGGish log-mel examples, or NULL: pcm */
     int64_t A;
     const float *vid_flag;   /* [A] AVSS vid_temporal_mask_flag (rows with 1 are the T frames),
                                 or NULL: rows 0..T-1 */
-    const char *audio_path;  /* with log_mel NULL: a file FFmpeg reads; its first T examples
-                                (0.96 s each) are the frames' audio; fewer is an error */
+    const float *pcm; /* [n_samples, channels] interleaved, int16 scale divided by 32768 (full scale +-1) */
+    int64_t n_samples;
+    int channels;
+    int sample_rate;
 } vct_clip;
 
 typedef void (*vct_progress_callback)(int64_t done, int64_t total, void *user_data);

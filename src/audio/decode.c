@@ -1,7 +1,10 @@
-/* decode.c: audio file -> mono int16-derived doubles at the source rate.
+/* decode.c: audio file -> interleaved int16/32768 floats at the source rate, and the
+ * mono doubles the official front end averages from them.
  * WAV through libsndfile (as python-soundfile reads it), the rest through
  * FFmpeg (libavformat + libavcodec, int16 conversion by libswresample, as the
- * ffmpeg tool does when it writes pcm_s16le). See decode.h for the exact rules. */
+ * ffmpeg tool does when it writes pcm_s16le). The FFmpeg part is a stream decoder fed
+ * packet by packet, so a caller that demuxes a video itself (data/clip.c) decodes the
+ * same samples in its one pass. See decode.h for the exact rules. */
 #include "audio/decode.h"
 
 #include <errno.h>
@@ -33,6 +36,12 @@ void audio_pcm_free(audio_pcm *pcm) {
     memset(pcm, 0, sizeof *pcm);
 }
 
+void audio_samples_free(audio_samples *s) {
+    if (!s) return;
+    free(s->data);
+    memset(s, 0, sizeof *s);
+}
+
 double audio_mono_from_s16(const int16_t *frame, int C) {
     /* sum_c k_c/32768 is exact in double (|sum| < 2^31 * 2^-15), so summing the
      * integers first gives numpy's value; then one rounding for the division by C */
@@ -42,21 +51,56 @@ double audio_mono_from_s16(const int16_t *frame, int C) {
     return C == 1 ? v : v / (double)C;
 }
 
-/* make room for `more` samples */
-static vct_status pcm_reserve(audio_pcm *pcm, int64_t *cap, int64_t more, const char *path,
-                              vct_error *err) {
-    if (pcm->n + more <= *cap) return VCT_STATUS_OK;
+double audio_mono_from_f32(const float *frame, int C) {
+    /* each x_c is k_c * 2^-15 exactly, so the double sum is exact and equals
+     * sum_c k_c / 32768.0; then the same one rounding for the division by C */
+    double v = 0;
+    for (int c = 0; c < C; c++) v += (double)frame[c];
+    return C == 1 ? v : v / (double)C;
+}
+
+vct_status audio_mono_alloc(double **mono, const float *pcm, int64_t n, int channels, const char *what,
+                            vct_error *err) {
+    const char *src = what ? what : "audio";
+    *mono = NULL;
+    if (!pcm || n <= 0) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: no audio samples", src);
+    if (channels < 1) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: %d channels", src, channels);
+    if ((uint64_t)n > SIZE_MAX / sizeof(double))
+        return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: audio too long (%lld samples)", src, (long long)n);
+    double *m = malloc((size_t)n * sizeof *m);
+    if (!m) return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory for %lld audio samples", src, (long long)n);
+    for (int64_t i = 0; i < n; i++) m[i] = audio_mono_from_f32(pcm + i * channels, channels);
+    *mono = m;
+    return VCT_STATUS_OK;
+}
+
+/* make room for `more` frames of out->channels samples */
+static vct_status samples_reserve(audio_samples *out, int64_t *cap, int64_t more, const char *path,
+                                  vct_error *err) {
+    if (out->n + more <= *cap) return VCT_STATUS_OK;
     int64_t want = *cap ? *cap : 65536;
-    while (want < pcm->n + more) want *= 2;
-    if ((uint64_t)want > SIZE_MAX / sizeof(double))
+    while (want < out->n + more) want *= 2;
+    const int64_t C = out->channels;
+    if ((uint64_t)want > SIZE_MAX / sizeof(float) / (uint64_t)C)
         return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: audio too long (%lld samples)", path,
                         (long long)want);
-    double *p = realloc(pcm->samples, (size_t)want * sizeof(double));
+    float *p = realloc(out->data, (size_t)(want * C) * sizeof(float));
     if (!p)
         return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory for %lld audio samples", path,
                         (long long)want);
-    pcm->samples = p;
+    out->data = p;
     *cap = want;
+    return VCT_STATUS_OK;
+}
+
+/* append `got` frames of C interleaved int16 samples */
+static vct_status samples_append_s16(audio_samples *out, int64_t *cap, const int16_t *s16, int64_t got,
+                                     const char *path, vct_error *err) {
+    VCT_TRY(samples_reserve(out, cap, got, path, err));
+    const int64_t C = out->channels;
+    float *dst = out->data + out->n * C;
+    for (int64_t i = 0; i < got * C; i++) dst[i] = (float)s16[i] / 32768.0f; /* exact */
+    out->n += got;
     return VCT_STATUS_OK;
 }
 
@@ -123,7 +167,7 @@ static vct_status check_float_wav(SNDFILE *sf, const char *path, int C, vct_erro
 /* libsndfile reads a WAV whose data chunk claims more bytes than the file holds up to
  * the end of the file, silently (soundfile, hence the official code, does the same). Its
  * header log says "data : N (should be M)": warn, and mark the pcm truncated. */
-static void sf_shorter_than_header(SNDFILE *sf, const char *path, audio_pcm *out) {
+static void sf_shorter_than_header(SNDFILE *sf, const char *path, audio_samples *out) {
     char log[2048];
     log[0] = '\0';
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
@@ -141,7 +185,7 @@ static void sf_shorter_than_header(SNDFILE *sf, const char *path, audio_pcm *out
 
 /* Returns 1 and fills out if path is a WAV libsndfile reads; 0 (nothing done, err
  * untouched) if it is not a WAV or libsndfile cannot open it; -1 on a failure. */
-static int decode_sndfile(const char *path, const audio_decode_params *params, audio_pcm *out,
+static int decode_sndfile(const char *path, const audio_decode_params *params, audio_samples *out,
                           vct_error *err) {
     SF_INFO info;
     memset(&info, 0, sizeof info);
@@ -194,10 +238,7 @@ static int decode_sndfile(const char *path, const audio_decode_params *params, a
             got = sf_readf_short(sf, buf, CHUNK);
         }
         if (got <= 0) break;
-        if (pcm_reserve(out, &cap, got, path, err) != VCT_STATUS_OK) goto fail;
-        for (sf_count_t i = 0; i < got; i++)
-            out->samples[out->n + i] = audio_mono_from_s16(buf + i * C, C);
-        out->n += got;
+        if (samples_append_s16(out, &cap, buf, got, path, err) != VCT_STATUS_OK) goto fail;
     }
     if (sf_error(sf) != SF_ERR_NO_ERROR) {
         log_warn("%s: read error after %lld samples (%s); keeping what was read", path,
@@ -217,7 +258,7 @@ fail:
 
 /* ---- everything else through FFmpeg ---------------------------------------------------- */
 
-typedef struct ff_state {
+struct audio_stream_decoder {
     const char *path;
     AVCodecContext *ctx;
     SwrContext *swr;
@@ -225,9 +266,10 @@ typedef struct ff_state {
     int in_rate, in_channels, in_format; /* what swr was set up for */
     int16_t *s16;                        /* interleaved conversion buffer */
     int s16_cap;                         /* frames */
-    int64_t cap;                         /* samples reserved in out */
-    audio_pcm *out;
-} ff_state;
+    int64_t cap;                         /* frames reserved in out */
+    audio_samples *out;
+};
+typedef struct audio_stream_decoder ff_state;
 
 static const char *ff_errstr(int rc, char *buf, size_t cap) {
     if (av_strerror(rc, buf, cap) < 0) snprintf(buf, cap, "error %d", rc);
@@ -293,11 +335,7 @@ static vct_status ff_take_frame(ff_state *s, const AVFrame *f, vct_error *err) {
     if (got < 0)
         return vct_fail(err, VCT_STATUS_BACKEND, "%s: libswresample: %s", s->path,
                         ff_errstr(got, eb, sizeof eb));
-    VCT_TRY(pcm_reserve(s->out, &s->cap, got, s->path, err));
-    for (int i = 0; i < got; i++)
-        s->out->samples[s->out->n + i] = audio_mono_from_s16(s->s16 + (size_t)i * (size_t)C, C);
-    s->out->n += got;
-    return VCT_STATUS_OK;
+    return samples_append_s16(s->out, &s->cap, s->s16, got, s->path, err);
 }
 
 /* send one packet (NULL flushes) and take every frame that comes out */
@@ -336,15 +374,112 @@ static const char *media_type_name(enum AVMediaType t) {
     return n ? n : "unknown";
 }
 
-static vct_status decode_ffmpeg(const char *path, audio_pcm *out, vct_error *err) {
+vct_status audio_stream_decoder_open(audio_stream_decoder **dec_out, AVFormatContext *fmt, const char *path,
+                                     audio_samples *out, int *stream, vct_error *err) {
+    char eb[128];
+    *dec_out = NULL;
+    memset(out, 0, sizeof *out);
+    ff_state *s = calloc(1, sizeof *s);
+    if (!s) return vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", path);
+    s->path = path;
+    s->out = out;
+    vct_status st = VCT_STATUS_OK;
+    const AVCodec *dec = NULL;
+    int si = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &dec, 0);
+    if (si == AVERROR_STREAM_NOT_FOUND) {
+        char kinds[256] = "";
+        size_t used = 0;
+        for (unsigned i = 0; i < fmt->nb_streams && used < sizeof kinds; i++)
+            used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s", i ? ", " : "",
+                                     media_type_name(fmt->streams[i]->codecpar->codec_type));
+        st = vct_fail(err, VCT_STATUS_FORMAT, "%s: no audio stream (the file has %u stream%s%s%s)",
+                      path, fmt->nb_streams, fmt->nb_streams == 1 ? "" : "s",
+                      fmt->nb_streams ? ": " : "", kinds);
+        goto fail;
+    }
+    if (si < 0 || !dec) {
+        int any = -1;
+        for (unsigned i = 0; i < fmt->nb_streams; i++)
+            if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) any = (int)i;
+        st = vct_fail(err, VCT_STATUS_UNSUPPORTED, "%s: no decoder for the audio codec %s", path,
+                      any >= 0 ? avcodec_get_name(fmt->streams[any]->codecpar->codec_id) : "?");
+        goto fail;
+    }
+    AVStream *as = fmt->streams[si];
+    s->ctx = avcodec_alloc_context3(dec);
+    s->frame = av_frame_alloc();
+    if (!s->ctx || !s->frame) {
+        st = vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
+    int rc = avcodec_parameters_to_context(s->ctx, as->codecpar);
+    if (rc >= 0) {
+        s->ctx->pkt_timebase = as->time_base;
+        rc = avcodec_open2(s->ctx, dec, NULL);
+    }
+    if (rc < 0) {
+        st = vct_fail(err, VCT_STATUS_BACKEND, "%s: cannot open the %s decoder: %s", path,
+                      dec->name, ff_errstr(rc, eb, sizeof eb));
+        goto fail;
+    }
+    set_str(out->reader, sizeof out->reader, "ffmpeg");
+    set_str(out->codec, sizeof out->codec, dec->name);
+    *stream = si;
+    *dec_out = s;
+    return VCT_STATUS_OK;
+fail:
+    audio_stream_decoder_free(s);
+    return st;
+}
+
+vct_status audio_stream_decoder_packet(audio_stream_decoder *dec, const AVPacket *pkt, vct_error *err) {
+    return ff_decode(dec, pkt, err);
+}
+
+vct_status audio_stream_decoder_finish(audio_stream_decoder *dec, int read_rc, vct_error *err) {
+    char eb[128];
+    ff_state *s = dec;
+    audio_samples *out = s->out;
+    if (read_rc != AVERROR_EOF) {
+        out->truncated = 1;
+        log_warn("%s: read error after %lld samples (%s); keeping what was decoded", s->path,
+                 (long long)out->n, ff_errstr(read_rc, eb, sizeof eb));
+    }
+    VCT_TRY(ff_decode(s, NULL, err)); /* flush the decoder */
+    if (s->swr) { /* same rate in and out: nothing is buffered, but drain to be sure */
+        for (;;) {
+            uint8_t *dst[1] = {(uint8_t *)s->s16};
+            int got = s->s16_cap > 0 ? swr_convert(s->swr, dst, s->s16_cap, NULL, 0) : 0;
+            if (got <= 0) break;
+            VCT_TRY(samples_append_s16(out, &s->cap, s->s16, got, s->path, err));
+        }
+    }
+    if (out->damaged_packets > 0)
+        log_warn("%s: skipped %lld damaged audio packet%s (decoded %lld samples)", s->path,
+                 (long long)out->damaged_packets, out->damaged_packets == 1 ? "" : "s",
+                 (long long)out->n);
+    if (out->n == 0)
+        return vct_fail(err, VCT_STATUS_FORMAT, "%s: no audio samples could be decoded (%s, %s)", s->path,
+                        out->reader, out->codec);
+    return VCT_STATUS_OK;
+}
+
+void audio_stream_decoder_free(audio_stream_decoder *dec) {
+    if (!dec) return;
+    swr_free(&dec->swr);
+    free(dec->s16);
+    av_frame_free(&dec->frame);
+    avcodec_free_context(&dec->ctx);
+    free(dec);
+}
+
+static vct_status decode_ffmpeg(const char *path, audio_samples *out, vct_error *err) {
     char eb[128];
     AVFormatContext *fmt = NULL;
     AVPacket *pkt = NULL;
-    ff_state s;
-    memset(&s, 0, sizeof s);
-    s.path = path;
-    s.out = out;
+    audio_stream_decoder *dec = NULL;
     vct_status st = VCT_STATUS_OK;
+    int si = -1;
     int rc = avformat_open_input(&fmt, path, NULL, NULL);
     if (rc < 0) {
         st = vct_fail(err, rc == AVERROR(ENOENT) || rc == AVERROR(EACCES) ? VCT_STATUS_IO
@@ -358,86 +493,25 @@ static vct_status decode_ffmpeg(const char *path, audio_pcm *out, vct_error *err
                       ff_errstr(rc, eb, sizeof eb));
         goto done;
     }
-    const AVCodec *dec = NULL;
-    int si = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &dec, 0);
-    if (si == AVERROR_STREAM_NOT_FOUND) {
-        char kinds[256] = "";
-        size_t used = 0;
-        for (unsigned i = 0; i < fmt->nb_streams && used < sizeof kinds; i++)
-            used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s", i ? ", " : "",
-                                     media_type_name(fmt->streams[i]->codecpar->codec_type));
-        st = vct_fail(err, VCT_STATUS_FORMAT, "%s: no audio stream (the file has %u stream%s%s%s)",
-                      path, fmt->nb_streams, fmt->nb_streams == 1 ? "" : "s",
-                      fmt->nb_streams ? ": " : "", kinds);
-        goto done;
-    }
-    if (si < 0 || !dec) {
-        int any = -1;
-        for (unsigned i = 0; i < fmt->nb_streams; i++)
-            if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) any = (int)i;
-        st = vct_fail(err, VCT_STATUS_UNSUPPORTED, "%s: no decoder for the audio codec %s", path,
-                      any >= 0 ? avcodec_get_name(fmt->streams[any]->codecpar->codec_id) : "?");
-        goto done;
-    }
+    st = audio_stream_decoder_open(&dec, fmt, path, out, &si, err);
+    if (st != VCT_STATUS_OK) goto done;
     for (unsigned i = 0; i < fmt->nb_streams; i++)
         if ((int)i != si) fmt->streams[i]->discard = AVDISCARD_ALL;
-    AVStream *stream = fmt->streams[si];
-    s.ctx = avcodec_alloc_context3(dec);
-    s.frame = av_frame_alloc();
-    pkt = av_packet_alloc();
-    if (!s.ctx || !s.frame || !pkt) {
+    if (!(pkt = av_packet_alloc())) {
         st = vct_fail(err, VCT_STATUS_NO_MEMORY, "%s: out of memory", path);
         goto done;
     }
-    rc = avcodec_parameters_to_context(s.ctx, stream->codecpar);
-    if (rc >= 0) {
-        s.ctx->pkt_timebase = stream->time_base;
-        rc = avcodec_open2(s.ctx, dec, NULL);
-    }
-    if (rc < 0) {
-        st = vct_fail(err, VCT_STATUS_BACKEND, "%s: cannot open the %s decoder: %s", path,
-                      dec->name, ff_errstr(rc, eb, sizeof eb));
-        goto done;
-    }
-    set_str(out->reader, sizeof out->reader, "ffmpeg");
-    set_str(out->codec, sizeof out->codec, dec->name);
     for (;;) {
         rc = av_read_frame(fmt, pkt);
         if (rc < 0) break;
-        if (pkt->stream_index == si) st = ff_decode(&s, pkt, err);
+        if (pkt->stream_index == si) st = audio_stream_decoder_packet(dec, pkt, err);
         av_packet_unref(pkt);
         if (st != VCT_STATUS_OK) goto done;
     }
-    if (rc != AVERROR_EOF) {
-        out->truncated = 1;
-        log_warn("%s: read error after %lld samples (%s); keeping what was decoded", path,
-                 (long long)out->n, ff_errstr(rc, eb, sizeof eb));
-    }
-    st = ff_decode(&s, NULL, err); /* flush the decoder */
-    if (st != VCT_STATUS_OK) goto done;
-    if (s.swr) { /* same rate in and out: nothing is buffered, but drain to be sure */
-        for (;;) {
-            uint8_t *dst[1] = {(uint8_t *)s.s16};
-            int got = s.s16_cap > 0 ? swr_convert(s.swr, dst, s.s16_cap, NULL, 0) : 0;
-            if (got <= 0) break;
-            st = pcm_reserve(out, &s.cap, got, path, err);
-            if (st != VCT_STATUS_OK) goto done;
-            for (int i = 0; i < got; i++)
-                out->samples[out->n + i] =
-                    audio_mono_from_s16(s.s16 + (size_t)i * (size_t)s.in_channels, s.in_channels);
-            out->n += got;
-        }
-    }
-    if (out->damaged_packets > 0)
-        log_warn("%s: skipped %lld damaged audio packet%s (decoded %lld samples)", path,
-                 (long long)out->damaged_packets, out->damaged_packets == 1 ? "" : "s",
-                 (long long)out->n);
+    st = audio_stream_decoder_finish(dec, rc, err);
 done:
-    swr_free(&s.swr);
-    free(s.s16);
-    av_frame_free(&s.frame);
+    audio_stream_decoder_free(dec);
     av_packet_free(&pkt);
-    avcodec_free_context(&s.ctx);
     avformat_close_input(&fmt);
     return st;
 }
@@ -447,8 +521,8 @@ vct_status audio_decode(const char *path, audio_pcm *out, vct_error *err) {
     return audio_decode_ex(path, &p, out, err);
 }
 
-vct_status audio_decode_ex(const char *path, const audio_decode_params *params, audio_pcm *out,
-                           vct_error *err) {
+vct_status audio_decode_samples(const char *path, const audio_decode_params *params, audio_samples *out,
+                                vct_error *err) {
     if (!out) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_decode: out is NULL");
     memset(out, 0, sizeof *out);
     if (!path) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_decode: path is NULL");
@@ -477,6 +551,26 @@ vct_status audio_decode_ex(const char *path, const audio_decode_params *params, 
     }
     return VCT_STATUS_OK;
 fail:
-    audio_pcm_free(out);
+    audio_samples_free(out);
+    return st;
+}
+
+vct_status audio_decode_ex(const char *path, const audio_decode_params *params, audio_pcm *out,
+                           vct_error *err) {
+    if (!out) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "audio_decode: out is NULL");
+    memset(out, 0, sizeof *out);
+    audio_samples s;
+    VCT_TRY(audio_decode_samples(path, params, &s, err));
+    vct_status st = audio_mono_alloc(&out->samples, s.data, s.n, s.channels, path, err);
+    if (st == VCT_STATUS_OK) {
+        out->n = s.n;
+        out->sample_rate = s.sample_rate;
+        out->channels = s.channels;
+        memcpy(out->reader, s.reader, sizeof out->reader);
+        memcpy(out->codec, s.codec, sizeof out->codec);
+        out->damaged_packets = s.damaged_packets;
+        out->truncated = s.truncated;
+    }
+    audio_samples_free(&s);
     return st;
 }

@@ -56,6 +56,52 @@ typedef struct audio_pcm {
                                 than its header says (warned either way) */
 } audio_pcm;
 
+/* The same samples before the mean over channels: [n, channels] interleaved floats, each
+ * an int16 value k / 32768 (exact in float; full scale +-1), as include/vct.h's vct_clip
+ * takes them. */
+typedef struct audio_samples {
+    float *data;             /* [n, channels] (malloc'ed) */
+    int64_t n;               /* frames (samples per channel) */
+    int channels;
+    int sample_rate;         /* Hz, the source rate */
+    char reader[16];         /* as audio_pcm */
+    char codec[32];
+    int64_t damaged_packets;
+    int truncated;
+} audio_samples;
+
+/* Decode path into interleaved samples (same rules and messages as audio_decode_ex;
+ * params may be NULL: defaults). Free with audio_samples_free (also after a failure). */
+vct_status audio_decode_samples(const char *path, const audio_decode_params *params, audio_samples *out,
+                                vct_error *err);
+void audio_samples_free(audio_samples *s);
+
+/* Mono sample from one frame of C interleaved int16/32768 floats: (sum_c x_c) / C in
+ * double, which equals audio_mono_from_s16 of the int16 values bit for bit. */
+double audio_mono_from_f32(const float *frame, int C);
+/* *mono (malloc'ed) = [n] means over the channels of pcm [n, channels]; `what` names
+ * the source in messages. */
+vct_status audio_mono_alloc(double **mono, const float *pcm, int64_t n, int channels, const char *what,
+                            vct_error *err);
+
+/* The audio stream of a file that another reader demuxes, so that a video is read once
+ * for its frames and its sound (data/clip.c with io/video.h). The FFmpeg decoding is the
+ * one audio_decode uses for non-WAV files, so the samples are the same. */
+struct AVFormatContext;
+struct AVPacket;
+typedef struct audio_stream_decoder audio_stream_decoder;
+/* Pick fmt's best audio stream (*stream: its index) and open its decoder; the samples
+ * go to out (initialised here). Errors name path: no audio stream (listing the streams),
+ * no decoder. */
+vct_status audio_stream_decoder_open(audio_stream_decoder **dec, struct AVFormatContext *fmt, const char *path,
+                                     audio_samples *out, int *stream, vct_error *err);
+/* one packet of that stream */
+vct_status audio_stream_decoder_packet(audio_stream_decoder *dec, const struct AVPacket *pkt, vct_error *err);
+/* end of the file (read_rc: the last av_read_frame result, AVERROR_EOF when the whole file
+ * was read): flush, warn about damage, refuse a stream without samples */
+vct_status audio_stream_decoder_finish(audio_stream_decoder *dec, int read_rc, vct_error *err);
+void audio_stream_decoder_free(audio_stream_decoder *dec); /* NULL-safe */
+
 /* Decode path with the default params. out is initialised by the call; free it
  * with audio_pcm_free (also after a failure: then it is empty). */
 vct_status audio_decode(const char *path, audio_pcm *out, vct_error *err);

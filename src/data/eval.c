@@ -43,45 +43,6 @@ eval_params eval_default_params(void) {
     return p;
 }
 
-/* ---- strings ---------------------------------------------------------------------- */
-
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
-/* Python's sorted(key=[int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)])
- * order for ASCII digits; ties broken by plain byte order (deterministic). */
-static int natural_cmp(const char *a, const char *b) {
-    const char *pa = a, *pb = b;
-    for (;;) {
-        const char *ea = pa, *eb = pb;
-        while (*ea && !is_digit(*ea)) ea++;
-        while (*eb && !is_digit(*eb)) eb++;
-        size_t la = (size_t)(ea - pa), lb = (size_t)(eb - pb), m = la < lb ? la : lb;
-        int c = memcmp(pa, pb, m);
-        if (c) return c < 0 ? -1 : 1;
-        if (la != lb) return la < lb ? -1 : 1;
-        pa = ea;
-        pb = eb;
-        if (!*pa || !*pb) {
-            if (*pa || *pb) return *pa ? 1 : -1;
-            return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
-        }
-        ea = pa;
-        eb = pb;
-        while (*ea == '0' && is_digit(ea[1])) ea++;
-        while (*eb == '0' && is_digit(eb[1])) eb++;
-        const char *da = ea, *db = eb;
-        while (is_digit(*ea)) ea++;
-        while (is_digit(*eb)) eb++;
-        la = (size_t)(ea - da);
-        lb = (size_t)(eb - db);
-        if (la != lb) return la < lb ? -1 : 1;
-        c = memcmp(da, db, la);
-        if (c) return c < 0 ? -1 : 1;
-        pa = ea;
-        pb = eb;
-    }
-}
-
 /* ---- listing ------------------------------------------------------------------------ */
 
 typedef struct listing {
@@ -101,10 +62,6 @@ static void listing_free(listing *L) {
     free(L->stems);
     free(L->n_stems);
     memset(L, 0, sizeof *L);
-}
-
-static int cmp_natural_ptr(const void *a, const void *b) {
-    return natural_cmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int frame_ext(const char *name, size_t *stem_len) {
@@ -189,7 +146,7 @@ static vct_status walk(const char *root, const char *rel, listing *L, int depth,
     closedir(d);
     free(dir);
     if (st == VCT_STATUS_OK && ns > 0) {
-        qsort(stems, (size_t)ns, sizeof *stems, cmp_natural_ptr);
+        qsort(stems, (size_t)ns, sizeof *stems, natural_cmp_ptr);
         if (L->n == L->cap) {
             int64_t nc = L->cap ? 2 * L->cap : 64;
             char **a = realloc(L->vid_rel, (size_t)nc * sizeof *a);

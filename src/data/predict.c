@@ -270,7 +270,7 @@ vct_status predict_dataset(const vct_model *model, const char *data_root, const 
         memset(&seg, 0, sizeof seg);
         st = read_clip(model, &ds, c, &ci, err);
         const int64_t S = vct_model_input_size(model);
-        vct_clip vc = {ci.n, S, S, ci.frames, ci.maskige, ci.log_mel, ci.n, NULL, NULL};
+        vct_clip vc = {ci.n, S, S, ci.frames, ci.maskige, ci.log_mel, ci.n, NULL, NULL, 0, 0, 0};
         if (st == VCT_STATUS_OK) st = vct_segment(model, &vc, &sp, &seg, err);
         if (st == VCT_STATUS_OK) st = write_clip(&ds, c, &ci, &seg, out_dir, err);
         if (st == VCT_STATUS_OK) {

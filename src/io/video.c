@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -271,6 +273,11 @@ static int pick_stream(AVFormatContext *fmt, const AVCodec **dec) {
 
 vct_status video_read_frames_1fps(const char *path, const video_read_params *params, video_frames *out,
                                   vct_error *err) {
+    return video_read_frames_1fps_with(path, params, NULL, out, err);
+}
+
+vct_status video_read_frames_1fps_with(const char *path, const video_read_params *params,
+                                       const video_side_stream *side, video_frames *out, vct_error *err) {
     char eb[128];
     if (!out) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "video_read_frames_1fps: out is NULL");
     memset(out, 0, sizeof *out);
@@ -288,11 +295,12 @@ vct_status video_read_frames_1fps(const char *path, const video_read_params *par
     vct_status st = VCT_STATUS_OK;
     int64_t damaged = 0;
 
-    FILE *f = fopen(path, "rb");
-    if (!f) return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
-    int c0 = fgetc(f);
-    fclose(f);
-    if (c0 == EOF) return vct_fail(err, VCT_STATUS_FORMAT, "%s: empty file, not a video", path);
+    /* checked without opening the file: libavformat's open below is its only one */
+    struct stat sb;
+    if (access(path, R_OK) != 0 || stat(path, &sb) != 0)
+        return vct_fail(err, VCT_STATUS_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode) || (S_ISREG(sb.st_mode) && sb.st_size == 0))
+        return vct_fail(err, VCT_STATUS_FORMAT, "%s: %s, not a video", path, S_ISDIR(sb.st_mode) ? "a folder" : "empty file");
 
     int rc = avformat_open_input(&fmt, path, NULL, NULL);
     if (rc < 0) {
@@ -323,8 +331,13 @@ vct_status video_read_frames_1fps(const char *path, const video_read_params *par
                       avcodec_get_name(vs->codecpar->codec_id));
         goto fail;
     }
+    int side_si = -1;
+    if (side) {
+        st = side->open(side->user, fmt, &side_si, err);
+        if (st != VCT_STATUS_OK) goto fail;
+    }
     for (unsigned i = 0; i < fmt->nb_streams; i++)
-        if ((int)i != si) fmt->streams[i]->discard = AVDISCARD_ALL;
+        if ((int)i != si && (int)i != side_si) fmt->streams[i]->discard = AVDISCARD_ALL;
 
     /* the fps imageio reports: ffmpeg's printed "<x> fps" (average rate), else "tbr" */
     AVRational rate = vs->avg_frame_rate;
@@ -371,13 +384,18 @@ vct_status video_read_frames_1fps(const char *path, const video_read_params *par
     for (;;) {
         read_rc = av_read_frame(fmt, pkt);
         if (read_rc < 0) break;
-        if (pkt->stream_index == si) st = decode_packet(&s, ctx, frame, pkt, &damaged, err);
+        if (pkt->stream_index == si && !stopped_early) st = decode_packet(&s, ctx, frame, pkt, &damaged, err);
+        else if (pkt->stream_index == side_si) st = side->packet(side->user, pkt, err);
         av_packet_unref(pkt);
         if (st != VCT_STATUS_OK) goto fail;
-        if (s.next >= s.T_cap) {
-            stopped_early = 1;
-            break;
+        if (s.next >= s.T_cap && !stopped_early) {
+            stopped_early = 1; /* every second is filled: the video is done */
+            if (!side) break;
         }
+    }
+    if (side) {
+        st = side->finish(side->user, read_rc, err);
+        if (st != VCT_STATUS_OK) goto fail;
     }
     if (!stopped_early) {
         st = decode_packet(&s, ctx, frame, NULL, &damaged, err); /* flush the decoder */

@@ -52,9 +52,29 @@ typedef struct video_read_params {
 
 video_read_params video_read_default_params(void);
 
-/* Read T frames, one per second, of the video at path. out is overwritten (not freed). */
+/* Read T frames, one per second, of the video at path. out is overwritten (not freed).
+ * The file is opened once (by libavformat). */
 vct_status video_read_frames_1fps(const char *path, const video_read_params *params,
                                   video_frames *out, vct_error *err);
+
+/* A second stream read in the same demux pass (the clip's audio, data/clip.c), so a video
+ * is opened and read once for its frames and its sound. The frames are exactly those of
+ * video_read_frames_1fps; reading goes on to the end of the file for the side stream
+ * after the last second needed. */
+struct AVFormatContext;
+struct AVPacket;
+typedef struct video_side_stream {
+    /* after the stream info is read and the video stream chosen: pick a stream (*stream:
+       its index, not the video's) and set up; an error stops the read */
+    vct_status (*open)(void *user, struct AVFormatContext *fmt, int *stream, vct_error *err);
+    vct_status (*packet)(void *user, const struct AVPacket *pkt, vct_error *err);
+    /* at the end of the file; read_rc is av_read_frame's last result (AVERROR_EOF when
+       the whole file was read) */
+    vct_status (*finish)(void *user, int read_rc, vct_error *err);
+    void *user;
+} video_side_stream;
+vct_status video_read_frames_1fps_with(const char *path, const video_read_params *params,
+                                       const video_side_stream *side, video_frames *out, vct_error *err);
 void video_frames_free(video_frames *v); /* NULL-safe; zeroes the struct */
 
 /* AVSBench's frame number for second l at integer rate F: int(l*F + 15/16*F). */

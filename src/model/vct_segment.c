@@ -124,16 +124,17 @@ void vct_segmentation_free(vct_segmentation *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* The first T log-mel examples of an audio file (the official front end; S4/MS3/AVSS
- * take their rows from the start of the same sequence). */
-static vct_status audio_rows(const char *path, int64_t T, float **out, vct_error *err) {
-    audio_pcm pcm;
-    VCT_TRY(audio_decode(path, &pcm, err));
-    double *x = pcm.samples, *res = NULL;
-    int64_t n = pcm.n, N = 0;
+/* The first T log-mel examples of the clip's samples (the official front end: the mean
+ * over channels, 16 kHz; S4/MS3/AVSS take their rows from the start of the same sequence). */
+static vct_status audio_rows(const vct_clip *clip, int64_t T, float **out, vct_error *err) {
+    const char *path = "the clip's audio";
+    double *mono = NULL;
+    VCT_TRY(audio_mono_alloc(&mono, clip->pcm, clip->n_samples, clip->channels, path, err));
+    double *x = mono, *res = NULL;
+    int64_t n = clip->n_samples, N = 0;
     vct_status st = VCT_STATUS_OK;
-    if (pcm.sample_rate != 16000) {
-        st = audio_resample_alloc(&res, &n, pcm.samples, pcm.n, pcm.sample_rate, 16000, err);
+    if (clip->sample_rate != 16000) {
+        st = audio_resample_alloc(&res, &n, mono, clip->n_samples, clip->sample_rate, 16000, err);
         x = res;
     }
     if (st == VCT_STATUS_OK && vggish_num_examples(n) < T)
@@ -145,7 +146,7 @@ static vct_status audio_rows(const char *path, int64_t T, float **out, vct_error
         st = vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
     if (st == VCT_STATUS_OK) st = vggish_examples(*out, &N, x, n, err);
     free(res);
-    audio_pcm_free(&pcm);
+    free(mono);
     if (st != VCT_STATUS_OK) vct_error_wrap(err, "%s", path);
     return st;
 }
@@ -174,8 +175,8 @@ vct_status vct_segment(const vct_model *model, const vct_clip *clip, const vct_s
     if (model->use_pre_sam && !clip->maskige)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "the model fuses a pre-SAM Maskige into every frame "
                         "(MODEL.PRE_SAM.USE_PRE_SAM), and the clip has none");
-    if (!clip->log_mel && !clip->audio_path)
-        return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "clip: no audio (log_mel or audio_path)");
+    if (!clip->log_mel && !clip->pcm)
+        return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "clip: no audio (log_mel or pcm)");
     const int64_t T = clip->T, S = model->input_h;
     uint8_t *frames = NULL, *masks = NULL;
     float *rows = NULL;
@@ -183,7 +184,7 @@ vct_status vct_segment(const vct_model *model, const vct_clip *clip, const vct_s
     memset(&fo, 0, sizeof fo);
     vct_status st = VCT_STATUS_OK;
     double t0 = wall_seconds();
-    if (!clip->log_mel) st = audio_rows(clip->audio_path, T, &rows, err);
+    if (!clip->log_mel) st = audio_rows(clip, T, &rows, err);
     const int same = clip->H == S && clip->W == S;
     if (st == VCT_STATUS_OK && !same) st = resized(&frames, clip->frames, T, clip->H, clip->W, S, 0, err);
     if (st == VCT_STATUS_OK && !same && model->use_pre_sam)
