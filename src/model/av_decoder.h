@@ -35,7 +35,7 @@
 #include <cjson/cJSON.h>
 
 #include "autograd/tape.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define AV_DECODER_MAX_LAYERS 32
 #define AV_DECODER_LEVELS 4 /* audio + 3 visual scales (fixed in the reference) */
@@ -44,35 +44,27 @@
 /* ------------------------------------------------------------------ layers */
 
 typedef struct mha_weights {                  /* nn.MultiheadAttention */
-    float *in_proj_weight, *in_proj_bias;     /* [3C, C], [3C]: rows q, k, v */
-    float *out_proj_weight, *out_proj_bias;   /* [C, C], [C] */
-    float *d_in_proj_weight, *d_in_proj_bias;
-    float *d_out_proj_weight, *d_out_proj_bias;
+    param_tensor in_proj_weight, in_proj_bias;     /* [3C, C], [3C]: rows q, k, v */
+    param_tensor out_proj_weight, out_proj_bias;   /* [C, C], [C] */
 } mha_weights;
 
 typedef struct attn_layer_weights {           /* CrossAttentionLayer / SelfAttentionLayer */
     mha_weights attn;                         /* multihead_attn / self_attn */
-    float *norm_weight, *norm_bias;           /* [C] */
-    float *d_norm_weight, *d_norm_bias;
+    param_tensor norm_weight, norm_bias;           /* [C] */
 } attn_layer_weights;
 
 typedef struct ffn_layer_weights {            /* FFNLayer */
     int64_t d_model, dim_feedforward;         /* C, F (set by ffn_layer_register) */
-    float *linear1_weight, *linear1_bias;     /* [F, C], [F] */
-    float *linear2_weight, *linear2_bias;     /* [C, F], [C] */
-    float *norm_weight, *norm_bias;           /* [C] */
-    float *d_linear1_weight, *d_linear1_bias;
-    float *d_linear2_weight, *d_linear2_bias;
-    float *d_norm_weight, *d_norm_bias;
+    param_tensor linear1_weight, linear1_bias;     /* [F, C], [F] */
+    param_tensor linear2_weight, linear2_bias;     /* [C, F], [C] */
+    param_tensor norm_weight, norm_bias;           /* [C] */
 } ffn_layer_weights;
 
 typedef struct mlp_weights {                  /* MLP: layers.{i}, ReLU between layers */
     int n_layers;
     int64_t dims[MLP_MAX_LAYERS + 1];         /* in, hidden..., out */
-    float *layers_weight[MLP_MAX_LAYERS];     /* [dims[i+1], dims[i]] */
-    float *layers_bias[MLP_MAX_LAYERS];       /* [dims[i+1]] */
-    float *d_layers_weight[MLP_MAX_LAYERS];
-    float *d_layers_bias[MLP_MAX_LAYERS];
+    param_tensor layers_weight[MLP_MAX_LAYERS];     /* [dims[i+1], dims[i]] */
+    param_tensor layers_bias[MLP_MAX_LAYERS];       /* [dims[i+1]] */
 } mlp_weights;
 
 /* Registration under "<prefix>" (e.g. "...transformer_cross_attention_layers.0.");
@@ -120,17 +112,13 @@ typedef struct av_decoder_weights {           /* prefix "sem_seg_head.predictor.
     attn_layer_weights cross[AV_DECODER_MAX_LAYERS]; /* transformer_cross_attention_layers.{i} */
     attn_layer_weights self[AV_DECODER_MAX_LAYERS];  /* transformer_self_attention_layers.{i} */
     ffn_layer_weights ffn[AV_DECODER_MAX_LAYERS];    /* transformer_ffn_layers.{i} */
-    float *decoder_norm_weight, *decoder_norm_bias;  /* [C] */
-    float *query_feat_weight;                 /* [Q, C] */
-    float *query_embed_weight;                /* [Q, C] */
-    float *level_embed_weight;                /* [4, C]: 0 audio, 1..3 = 1/32, 1/16, 1/8 */
-    float *class_embed_weight, *class_embed_bias; /* [K+1, C], [K+1] */
+    param_tensor decoder_norm_weight, decoder_norm_bias;  /* [C] */
+    param_tensor query_feat_weight;                 /* [Q, C] */
+    param_tensor query_embed_weight;                /* [Q, C] */
+    param_tensor level_embed_weight;                /* [4, C]: 0 audio, 1..3 = 1/32, 1/16, 1/8 */
+    param_tensor class_embed_weight, class_embed_bias; /* [K+1, C], [K+1] */
     mlp_weights mask_embed;                   /* C -> C -> C -> mask_dim */
-    float *proto_proj_weight;                 /* [C, C], no bias (NULL for MS3) */
-    float *d_decoder_norm_weight, *d_decoder_norm_bias;
-    float *d_query_feat_weight, *d_query_embed_weight, *d_level_embed_weight;
-    float *d_class_embed_weight, *d_class_embed_bias;
-    float *d_proto_proj_weight;
+    param_tensor proto_proj_weight;                 /* [C, C], no bias (NULL for MS3) */
 } av_decoder_weights;
 
 /* MODEL.MASK_FORMER / SEM_SEG_HEAD / INPUT.DATASET_MAPPER_NAME of a merged config.
