@@ -27,6 +27,23 @@ ag_var *ag_reshape(ag_tape *t, ag_var *x, int ndim, const int64_t *shape) {
     return v;
 }
 
+/* ---- narrow (dim 0, a view) ---- */
+ag_var *ag_narrow(ag_tape *t, ag_var *x, int64_t start, int64_t len) {
+    if (!x || t->status != VCT_STATUS_OK) return NULL;
+    char a[96];
+    if (!ag_check(t, x->ndim >= 1 && start >= 0 && len >= 1 && start + len <= x->shape[0], "narrow",
+                  "rows [%lld, %lld) of %s", (long long)start, (long long)(start + len), shp(x, a, sizeof a)))
+        return NULL;
+    if (x->requires_grad && !ag_grad(t, x)) return NULL; /* share the gradient buffer */
+    const int64_t inner = x->shape[0] ? ag_numel(x) / x->shape[0] : 0;
+    int64_t shape[VCT_MAX_DIMS];
+    memcpy(shape, x->shape, (size_t)x->ndim * sizeof *shape);
+    shape[0] = len;
+    ag_var *v = ag_leaf(t, x->data + start * inner, x->grad ? x->grad + start * inner : NULL, x->ndim, shape, 0);
+    if (v) v->requires_grad = x->requires_grad;
+    return v;
+}
+
 /* ---- permute ---- */
 /* out[o] = x[src(o)]; backward dx[src(o)] += dout[o] */
 static void permute_copy(const float *x, float *out, int nd, const int64_t *oshape, const int64_t *xst_perm,

@@ -9,6 +9,10 @@
 /* Same data, new shape (numel must match). The view shares data AND gradient
  * with x, so it costs nothing and needs no node. */
 ag_var *ag_reshape(ag_tape *t, ag_var *x, int ndim, const int64_t *shape);
+/* x[start : start + len] along dim 0 as a view: it shares data AND gradient
+ * with x (like ag_reshape; no copy, no node), so a gradient reaching the view
+ * accumulates straight into x's (e.g. one chunk of a packed parameter). */
+ag_var *ag_narrow(ag_tape *t, ag_var *x, int64_t start, int64_t len);
 /* out.shape[i] = x.shape[perm[i]] (torch.permute) */
 ag_var *ag_permute(ag_tape *t, ag_var *x, const int *perm);
 /* torch.roll(x, shifts, dims) over n dims */
