@@ -1,20 +1,19 @@
-/* test_params.c: the parameter table: one buffer, slots pointed into it,
+/* test_param_table.c: the parameter table: one buffer, handles pointed into it,
  * loading with presence/shape/dtype checks whose messages name the tensor. */
 #include <string.h>
 
-#include "model/params.h"
+#include "autograd/param_table.h"
 #include "testlib.h"
 
 typedef struct toy {
-    float *fc_weight, *fc_bias, *norm_weight; /* [3,2], [3], [2] */
-    float *d_fc_weight, *d_fc_bias, *d_norm_weight;
+    param_tensor fc_weight, fc_bias, norm_weight; /* [3,2], [3], [2] */
 } toy;
 
 static void toy_register(param_table *pt, toy *m, const char *prefix) {
     int64_t w[2] = {3, 2}, b[1] = {3}, n[1] = {2};
-    param_add(pt, prefix, "fc.weight", 2, w, 1, &m->fc_weight, &m->d_fc_weight);
-    param_add(pt, prefix, "fc.bias", 1, b, 1, &m->fc_bias, &m->d_fc_bias);
-    param_add(pt, prefix, "norm.weight", 1, n, 0, &m->norm_weight, &m->d_norm_weight);
+    param_add(pt, prefix, "fc.weight", 2, w, 1, PARAM_KIND_WEIGHT, &m->fc_weight);
+    param_add(pt, prefix, "fc.bias", 1, b, 1, PARAM_KIND_WEIGHT, &m->fc_bias);
+    param_add(pt, prefix, "norm.weight", 1, n, 0, PARAM_KIND_NORM, &m->norm_weight);
 }
 
 int main(void) {
@@ -23,12 +22,28 @@ int main(void) {
     param_table_init(&pt);
     toy m = {0};
     toy_register(&pt, &m, "head.");
-    tl_expect(param_table_alloc(&pt, &err) == VCT_STATUS_OK && m.fc_weight && m.fc_bias && m.norm_weight,
-              "alloc points every slot", "%s", err.msg);
-    tl_expect(m.fc_bias - pt.data == 16 && m.norm_weight - pt.data == 32, "one buffer, 64-byte aligned tensors",
-              "offsets %td %td", m.fc_bias - pt.data, m.norm_weight - pt.data);
-    tl_expect(param_table_alloc_grads(&pt, &err) == VCT_STATUS_OK && m.d_fc_bias == pt.grad + 16,
+    tl_expect(param_table_alloc(&pt, &err) == VCT_STATUS_OK && m.fc_weight.data && m.fc_bias.data && m.norm_weight.data,
+              "alloc points every handle", "%s", err.msg);
+    tl_expect(m.fc_bias.data - pt.data == 16 && m.norm_weight.data - pt.data == 32, "one buffer, 64-byte aligned tensors",
+              "offsets %td %td", m.fc_bias.data - pt.data, m.norm_weight.data - pt.data);
+    tl_expect(param_table_alloc_grads(&pt, &err) == VCT_STATUS_OK && m.fc_bias.grad == pt.grad + 16,
               "gradients share the layout", "%s", err.msg);
+    tl_expect(m.fc_weight.grad == pt.grad && m.norm_weight.grad == NULL, "only trainable handles get a gradient",
+              "fc %p norm %p", (void *)m.fc_weight.grad, (void *)m.norm_weight.grad);
+    tl_expect(m.fc_weight.ndim == 2 && m.fc_weight.shape[0] == 3 && m.fc_weight.shape[1] == 2 &&
+                  strcmp(m.fc_weight.name, "head.fc.weight") == 0 && m.fc_weight.trainable &&
+                  m.norm_weight.kind == PARAM_KIND_NORM && !m.norm_weight.trainable,
+              "registration fills the handle", "ndim %d name %s", m.fc_weight.ndim, m.fc_weight.name);
+    /* iteration: registration order, kinds, offsets, sizes */
+    tl_expect(param_table_count(&pt) == 3 && param_table_at(&pt, 3) == NULL && param_table_at(&pt, -1) == NULL,
+              "count and bounds", "count %lld", (long long)param_table_count(&pt));
+    const param_entry *e1 = param_table_at(&pt, 1), *e2 = param_table_at(&pt, 2);
+    tl_expect(e1 && strcmp(e1->name, "head.fc.bias") == 0 && e1->offset == 16 && e1->numel == 3 && e1->trainable &&
+                  e1->kind == PARAM_KIND_WEIGHT && e1->handle == &m.fc_bias,
+              "entry 1", "%s", e1 ? e1->name : "NULL");
+    tl_expect(e2 && e2->kind == PARAM_KIND_NORM && !e2->trainable && e2->offset == 32 && e2->numel == 2 &&
+                  strcmp(param_kind_name(e2->kind), "norm") == 0,
+              "entry 2", "%s", e2 ? e2->name : "NULL");
 
     tensor_dict sd;
     tensor_dict_init(&sd);
@@ -48,7 +63,7 @@ int main(void) {
               "wrong shape named, got before expected", "'%s'", err.msg);
     sd.items[sd.count - 1].t.shape[0] = 2;
     st = param_table_load(&pt, &sd, "m.pth", &unused, &err);
-    tl_expect(st == VCT_STATUS_OK && unused == 1 && m.fc_weight[5] == 6 && m.fc_bias[2] == 9 && m.norm_weight[1] == 8,
+    tl_expect(st == VCT_STATUS_OK && unused == 1 && m.fc_weight.data[5] == 6 && m.fc_bias.data[2] == 9 && m.norm_weight.data[1] == 8,
               "load copies values, counts unused keys", "st %d unused %lld (%s)", st, (long long)unused, err.msg);
     (void)n; /* the right-shaped norm weight is the first two of b, above */
     tensor_dict_free(&sd);
@@ -60,5 +75,5 @@ int main(void) {
     tl_expect(param_table_alloc(&pt, &err) == VCT_STATUS_INTERNAL && strstr(err.msg, "registered twice"),
               "duplicate registration refused", "'%s'", err.msg);
     param_table_free(&pt);
-    return tl_summary("test_params");
+    return tl_summary("test_param_table");
 }
