@@ -434,3 +434,27 @@ ag_var *ag_mean(ag_tape *t, ag_var *x, const int *axes, int n_axes, int keepdim)
         for (int d = 0; d < x->ndim; d++) n->iarg[d] = red[d];
     return y;
 }
+
+/* ---- add ---- */
+static vct_status add_bw(ag_node *n, arena *scratch, vct_error *err) {
+    int64_t m = ag_numel(n->out);
+    for (int i = 0; i < 2; i++)
+        if (n->in[i]->requires_grad)
+            for (int64_t k = 0; k < m; k++) n->in[i]->grad[k] += n->out->grad[k];
+    return VCT_STATUS_OK;
+}
+
+ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b) {
+    if (!a || !b || t->status != VCT_STATUS_OK) return NULL;
+    char a1[96], a2[96];
+    if (!ag_check(t, shape_equal(a->ndim, a->shape, b->ndim, b->shape), "add", "shapes %s and %s",
+                  shp(a, a1, sizeof a1), shp(b, a2, sizeof a2)))
+        return NULL;
+    ag_var *y = ag_new(t, a->ndim, a->shape);
+    if (!y) return NULL;
+    int64_t m = ag_numel(y);
+    for (int64_t k = 0; k < m; k++) y->data[k] = a->data[k] + b->data[k];
+    ag_var *in[2] = {a, b};
+    ag_record(t, "add", add_bw, y, in, 2);
+    return y;
+}

@@ -1,6 +1,6 @@
-/* ag_shape.h: data-movement and broadcasting ops on the tape: views, permutes,
- * rolls, concatenation, slices, zero padding, broadcast add/mul, scaling and
- * means. All backward passes accumulate. */
+/* ag_shape.h: data-movement, elementwise and broadcasting ops on the tape:
+ * views, permutes, rolls, concatenation, slices, zero padding, add, broadcast
+ * add/mul, scaling and means. All backward passes accumulate. */
 #ifndef VCT_AUTOGRAD_AG_SHAPE_H
 #define VCT_AUTOGRAD_AG_SHAPE_H
 
@@ -23,6 +23,8 @@ ag_var *ag_concat(ag_tape *t, ag_var *const *xs, int n, int axis);
 ag_var *ag_slice(ag_tape *t, ag_var *x, int axis, int64_t start, int64_t len);
 /* zero padding along one axis: before, after >= 0 */
 ag_var *ag_pad(ag_tape *t, ag_var *x, int axis, int64_t before, int64_t after);
+/* a + b, same shape */
+ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b);
 /* a + b and a * b with numpy broadcasting (shapes aligned on the right) */
 ag_var *ag_badd(ag_tape *t, ag_var *a, ag_var *b);
 ag_var *ag_bmul(ag_tape *t, ag_var *a, ag_var *b);

@@ -10,8 +10,10 @@
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
 #include "autograd/ag_dropout.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
+#include "autograd/ag_softmax.h"
 #include "backbone/backbone.h"
 #include "backbone/swin.h"
 

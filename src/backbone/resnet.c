@@ -9,8 +9,8 @@
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
 #include "autograd/ag_frozen_bn.h"
-#include "autograd/ag_ops.h"
 #include "autograd/ag_pool.h"
+#include "autograd/ag_shape.h"
 #include "backbone/backbone.h"
 #include "io/yaml.h"
 

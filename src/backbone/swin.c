@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "autograd/ag_conv.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 

@@ -2,7 +2,7 @@
 #include "model/audio_mlp.h"
 
 #include "autograd/ag_activation.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_shape.h"
 
 audio_mlp_config audio_mlp_default_config(void) {

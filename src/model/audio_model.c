@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 
 #define MLP_PREFIX "sem_seg_head.audio_transformation."

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "autograd/ag_activation.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 #include "model/position_encoding.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "autograd/ag_assign.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_shape.h"
 
 assign_attn_config assign_attn_default_config(int64_t C) {

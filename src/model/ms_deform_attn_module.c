@@ -1,9 +1,10 @@
 /* ms_deform_attn_module.c: the MSDeformAttn module; see ms_deform_attn_module.h. */
 #include "model/ms_deform_attn_module.h"
 
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_msda.h"
-#include "autograd/ag_ops.h"
 #include "autograd/ag_shape.h"
+#include "autograd/ag_softmax.h"
 
 vct_status msda_module_config_check(const msda_module_config *cfg, vct_error *err) {
     if (cfg->d_model < 1 || cfg->n_heads < 1 || cfg->n_levels < 1 || cfg->n_points < 1 ||

@@ -6,7 +6,6 @@
 
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
-#include "autograd/ag_ops.h"
 #include "autograd/ag_shape.h"
 
 /* the shape of sd[prefix name] (any float dtype), or fail naming it */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "autograd/ag_activation.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "autograd/ag_activation.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_attention.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 
 #define LN_EPS 1e-5f
