@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "autograd/param_table.h"
+#include "autograd/tape.h"
 #include "testlib.h"
 
 typedef struct toy {
@@ -44,6 +45,31 @@ int main(void) {
     tl_expect(e2 && e2->kind == PARAM_KIND_NORM && !e2->trainable && e2->offset == 32 && e2->numel == 2 &&
                   strcmp(param_kind_name(e2->kind), "norm") == 0,
               "entry 2", "%s", e2 ? e2->name : "NULL");
+
+    /* ag_param: the table's shape over the table's memory; a gradient iff trainable */
+    arena mem = {0};
+    arena_init(&mem, 1 << 16, &err);
+    ag_tape t;
+    ag_tape_init(&t, &mem, NULL, 1, 16, &err);
+    ag_var *pw = ag_param(&t, &m.fc_weight), *pn = ag_param(&t, &m.norm_weight);
+    tl_expect(pw && pw->data == m.fc_weight.data && pw->grad == m.fc_weight.grad && pw->requires_grad &&
+                  pw->ndim == 2 && pw->shape[0] == 3 && pw->shape[1] == 2,
+              "ag_param: a trainable leaf of the table's shape", "%s", t.err.msg);
+    tl_expect(pn && !pn->requires_grad && pn->grad == NULL && pn->ndim == 1 && pn->shape[0] == 2,
+              "ag_param: a frozen parameter wants no gradient", "%s", t.err.msg);
+    param_tensor absent = {0};
+    tl_expect(ag_param(&t, &absent) == NULL && t.status == VCT_STATUS_OK, "ag_param: an unregistered handle is NULL",
+              "%s", t.err.msg);
+    ag_tape_free(&t);
+    ag_tape_init(&t, &mem, NULL, 0, 0, &err);
+    pw = ag_param(&t, &m.fc_weight);
+    tl_expect(pw && !pw->requires_grad, "ag_param: no gradient in inference mode", "%s", t.err.msg);
+    param_tensor unalloc = m.fc_bias;
+    unalloc.data = NULL;
+    tl_expect(ag_param(&t, &unalloc) == NULL && t.status == VCT_STATUS_INTERNAL && strstr(t.err.msg, "head.fc.bias"),
+              "ag_param: an unallocated parameter fails the tape, named", "'%s'", t.err.msg);
+    ag_tape_free(&t);
+    arena_free(&mem);
 
     tensor_dict sd;
     tensor_dict_init(&sd);
