@@ -47,7 +47,7 @@ typedef struct pvt_config {
 
 typedef struct pvt_block_weights {                            /* block{i+1}.{j} */
     param_tensor norm1_weight, norm1_bias;                         /* [D] */
-    param_tensor attn_q_weight, attn_q_bias;                       /* [D, D], [D] (bias NULL without qkv_bias) */
+    param_tensor attn_q_weight, attn_q_bias;                       /* [D, D], [D] (bias unregistered without qkv_bias) */
     param_tensor attn_kv_weight, attn_kv_bias;                     /* [2D, D], [2D] */
     param_tensor attn_proj_weight, attn_proj_bias;                 /* [D, D], [D] */
     param_tensor attn_sr_weight, attn_sr_bias;                     /* [D, D, r, r], [D] (sr_ratio r > 1 only) */
@@ -62,7 +62,7 @@ typedef struct pvt_stage_weights {
     param_tensor patch_embed_proj_weight, patch_embed_proj_bias; /* patch_embed{i+1}.proj: [D, Cin, k, k], [D] */
     param_tensor patch_embed_norm_weight, patch_embed_norm_bias; /* patch_embed{i+1}.norm: [D] (eps 1e-5) */
     pvt_block_weights blocks[PVT_MAX_DEPTH];                /* block{i+1}.{j} */
-    param_tensor norm_weight, norm_bias;                         /* norm{i+1}: [D] */
+    param_tensor norm_weight, norm_bias; /* norm{i+1}: [D] */
 } pvt_stage_weights;
 
 typedef struct pvt_weights {

@@ -46,7 +46,7 @@ typedef struct resnet_config {
 
 /* detectron2 Conv2d(bias=False, norm=FrozenBatchNorm2d): "<name>.weight", "<name>.norm.*" */
 typedef struct resnet_conv_weights {
-    param_tensor weight;                               /* [OC, IC/groups, K, K] */
+    param_tensor weight;                              /* [OC, IC/groups, K, K] */
     param_tensor norm_weight, norm_bias;              /* [OC] buffers */
     param_tensor norm_running_mean, norm_running_var; /* [OC] buffers */
 } resnet_conv_weights;

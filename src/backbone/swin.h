@@ -18,9 +18,9 @@
  * (USE_ADAPTER), QK_SCALE overrides, DROP_RATE / ATTN_DROP_RATE > 0 (VCT uses none
  * of them). USE_CHECKPOINT only changes memory in torch and is ignored.
  *
- * Weights are pointers into the parameter table's buffer (src/model/params.h),
- * named after the state_dict keys under the caller's prefix ("backbone.",
- * "pre_sam_backbone."); gradients in the d_ fields (NULL when frozen). The int64
+ * Weights are parameter-table handles (autograd/param_table.h: data, grad,
+ * shape), named after the state_dict keys under the caller's prefix ("backbone.",
+ * "pre_sam_backbone."); grad is NULL when frozen. The int64
  * `relative_position_index` buffers are not parameters: swin_check_buffers()
  * checks them against the index computed here. */
 #ifndef VCT_BACKBONE_SWIN_H
@@ -50,19 +50,19 @@ typedef struct swin_config {
 } swin_config;
 
 typedef struct swin_block_weights {
-    param_tensor norm1_weight, norm1_bias;             /* [D] */
-    param_tensor attn_relative_position_bias_table;     /* [(2ws-1)^2, h] */
-    param_tensor attn_qkv_weight, attn_qkv_bias;       /* [3D, D], [3D] (bias NULL without qkv_bias) */
-    param_tensor attn_proj_weight, attn_proj_bias;     /* [D, D], [D] */
-    param_tensor norm2_weight, norm2_bias;             /* [D] */
-    param_tensor mlp_fc1_weight, mlp_fc1_bias;         /* [F, D], [F]  F = (int)(D * mlp_ratio) */
-    param_tensor mlp_fc2_weight, mlp_fc2_bias;         /* [D, F], [D] */
+    param_tensor norm1_weight, norm1_bias;          /* [D] */
+    param_tensor attn_relative_position_bias_table; /* [(2ws-1)^2, h] */
+    param_tensor attn_qkv_weight, attn_qkv_bias;    /* [3D, D], [3D] (bias unregistered without qkv_bias) */
+    param_tensor attn_proj_weight, attn_proj_bias;  /* [D, D], [D] */
+    param_tensor norm2_weight, norm2_bias;          /* [D] */
+    param_tensor mlp_fc1_weight, mlp_fc1_bias;      /* [F, D], [F]  F = (int)(D * mlp_ratio) */
+    param_tensor mlp_fc2_weight, mlp_fc2_bias;      /* [D, F], [D] */
 } swin_block_weights;
 
 typedef struct swin_layer_weights {                    /* layers.{s} */
     swin_block_weights blocks[SWIN_MAX_DEPTH];         /* blocks.{j} */
     param_tensor downsample_norm_weight, downsample_norm_bias; /* [4D] (stages before the last) */
-    param_tensor downsample_reduction_weight;                /* [2D, 4D] */
+    param_tensor downsample_reduction_weight;                  /* [2D, 4D] */
 } swin_layer_weights;
 
 typedef struct swin_weights {

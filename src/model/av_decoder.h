@@ -57,13 +57,13 @@ typedef struct av_decoder_weights {           /* prefix "sem_seg_head.predictor.
     attn_layer_weights cross[AV_DECODER_MAX_LAYERS]; /* transformer_cross_attention_layers.{i} */
     attn_layer_weights self[AV_DECODER_MAX_LAYERS];  /* transformer_self_attention_layers.{i} */
     ffn_layer_weights ffn[AV_DECODER_MAX_LAYERS];    /* transformer_ffn_layers.{i} */
-    param_tensor decoder_norm_weight, decoder_norm_bias;  /* [C] */
-    param_tensor query_feat_weight;                 /* [Q, C] */
-    param_tensor query_embed_weight;                /* [Q, C] */
-    param_tensor level_embed_weight;                /* [4, C]: 0 audio, 1..3 = 1/32, 1/16, 1/8 */
-    param_tensor class_embed_weight, class_embed_bias; /* [K+1, C], [K+1] */
+    param_tensor decoder_norm_weight, decoder_norm_bias; /* [C] */
+    param_tensor query_feat_weight;                      /* [Q, C] */
+    param_tensor query_embed_weight;                     /* [Q, C] */
+    param_tensor level_embed_weight;                     /* [4, C]: 0 audio, 1..3 = 1/32, 1/16, 1/8 */
+    param_tensor class_embed_weight, class_embed_bias;   /* [K+1, C], [K+1] */
     mlp_weights mask_embed;                   /* C -> C -> C -> mask_dim */
-    param_tensor proto_proj_weight;                 /* [C, C], no bias (NULL for MS3) */
+    param_tensor proto_proj_weight; /* [C, C], no bias (unregistered for MS3) */
 } av_decoder_weights;
 
 /* MODEL.MASK_FORMER / SEM_SEG_HEAD / INPUT.DATASET_MAPPER_NAME of a merged config.

@@ -29,10 +29,10 @@ typedef struct assign_attn_config {
 } assign_attn_config;
 
 typedef struct assign_attn_weights {      /* AssignAttention (qkv_bias=True) */
-    param_tensor q_proj_weight, q_proj_bias;   /* [C, C], [C] */
-    param_tensor k_proj_weight, k_proj_bias;   /* [C, C], [C] */
-    param_tensor v_proj_weight, v_proj_bias;   /* [C, C], [C] */
-    param_tensor proj_weight, proj_bias;       /* [C, C], [C] */
+    param_tensor q_proj_weight, q_proj_bias; /* [C, C], [C] */
+    param_tensor k_proj_weight, k_proj_bias; /* [C, C], [C] */
+    param_tensor v_proj_weight, v_proj_bias; /* [C, C], [C] */
+    param_tensor proj_weight, proj_bias;     /* [C, C], [C] */
 } assign_attn_weights;
 
 /* The configuration VCT builds: AssignAttention(C, 1, qkv_bias=True, gumbel=True). */

@@ -33,7 +33,7 @@ typedef struct ppqg_config {
 } ppqg_config;
 
 typedef struct ppqg_weights {               /* prefix "...predictor.visual_query_block." */
-    param_tensor prototype_weight;                /* [K_p, C] (NULL for VCQ) */
+    param_tensor prototype_weight;                   /* [K_p, C] (unregistered for VCQ) */
     param_tensor pre_proj_0_weight, pre_proj_0_bias; /* [P, Cin, 1, 1], [P] */
     param_tensor pre_proj_2_weight, pre_proj_2_bias; /* [P, P, 3, 3], [P] */
     param_tensor pre_proj_4_weight, pre_proj_4_bias; /* [C, P, 1, 1], [C] */

@@ -17,8 +17,8 @@
 #include "backbone/swin.h"
 
 typedef struct prior_gate_weights { /* scale_factor_module.{i} */
-    param_tensor fc1_weight, fc1_bias;   /* [C/16, C], [C/16] */
-    param_tensor fc2_weight, fc2_bias;   /* [C, C/16], [C] */
+    param_tensor fc1_weight, fc1_bias; /* [C/16, C], [C/16] */
+    param_tensor fc2_weight, fc2_bias; /* [C, C/16], [C] */
 } prior_gate_weights;
 
 typedef struct prior_branch_weights {

@@ -17,26 +17,26 @@
 #define MLP_MAX_LAYERS 4
 
 typedef struct mha_weights {                  /* nn.MultiheadAttention */
-    param_tensor in_proj_weight, in_proj_bias;     /* [3C, C], [3C]: rows q, k, v */
-    param_tensor out_proj_weight, out_proj_bias;   /* [C, C], [C] */
+    param_tensor in_proj_weight, in_proj_bias;   /* [3C, C], [3C]: rows q, k, v */
+    param_tensor out_proj_weight, out_proj_bias; /* [C, C], [C] */
 } mha_weights;
 
 typedef struct attn_layer_weights {           /* CrossAttentionLayer / SelfAttentionLayer */
     mha_weights attn;                         /* multihead_attn / self_attn */
-    param_tensor norm_weight, norm_bias;           /* [C] */
+    param_tensor norm_weight, norm_bias; /* [C] */
 } attn_layer_weights;
 
 typedef struct ffn_layer_weights {            /* FFNLayer */
-    param_tensor linear1_weight, linear1_bias;     /* [F, C], [F] */
-    param_tensor linear2_weight, linear2_bias;     /* [C, F], [C] */
-    param_tensor norm_weight, norm_bias;           /* [C] */
+    param_tensor linear1_weight, linear1_bias; /* [F, C], [F] */
+    param_tensor linear2_weight, linear2_bias; /* [C, F], [C] */
+    param_tensor norm_weight, norm_bias;       /* [C] */
 } ffn_layer_weights;
 
 typedef struct mlp_weights {                  /* MLP: layers.{i}, ReLU between layers */
     int n_layers;
     int64_t dims[MLP_MAX_LAYERS + 1];         /* in, hidden..., out */
-    param_tensor layers_weight[MLP_MAX_LAYERS];     /* [dims[i+1], dims[i]] */
-    param_tensor layers_bias[MLP_MAX_LAYERS];       /* [dims[i+1]] */
+    param_tensor layers_weight[MLP_MAX_LAYERS]; /* [dims[i+1], dims[i]] */
+    param_tensor layers_bias[MLP_MAX_LAYERS];   /* [dims[i+1]] */
 } mlp_weights;
 
 /* Registration under "<prefix>" (e.g. "...transformer_cross_attention_layers.0.");
