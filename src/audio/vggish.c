@@ -21,9 +21,9 @@ void vggish_register(param_table *pt, const char *prefix, vggish_weights *w) {
         char name[64];
         int64_t ws[4] = {layers[i].out, layers[i].in, 3, 3}, bs[1] = {layers[i].out};
         snprintf(name, sizeof name, "features.%d.weight", layers[i].index);
-        param_add(pt, prefix, name, 4, ws, 0, &w->conv_weight[i], NULL);
+        param_add(pt, prefix, name, 4, ws, 0, PARAM_KIND_WEIGHT, &w->conv_weight[i]);
         snprintf(name, sizeof name, "features.%d.bias", layers[i].index);
-        param_add(pt, prefix, name, 1, bs, 0, &w->conv_bias[i], NULL);
+        param_add(pt, prefix, name, 1, bs, 0, PARAM_KIND_WEIGHT, &w->conv_bias[i]);
     }
 }
 
@@ -59,7 +59,7 @@ vct_status vggish_forward(const vggish_weights *w, const float *logmel, int64_t 
     for (int i = 0; i < VGGISH_CONVS && st == VCT_STATUS_OK; i++) {
         conv2d_dims d = {A, layers[i].in, H, W, layers[i].out, 3, 3, 1, 1, 1, 1, 1, 1, 1};
         float *y = buf[cur];
-        st = conv2d_forward(y, x, w->conv_weight[i], w->conv_bias[i], &d, scratch, err);
+        st = conv2d_forward(y, x, w->conv_weight[i].data, w->conv_bias[i].data, &d, scratch, err);
         if (st != VCT_STATUS_OK) break;
         int64_t n = A * layers[i].out * H * W;
         relu_forward(y, y, n);

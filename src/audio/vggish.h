@@ -13,13 +13,13 @@
 #define VCT_AUDIO_VGGISH_H
 
 #include "core/arena.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define VGGISH_CONVS 6
 
 typedef struct vggish_weights {
-    float *conv_weight[VGGISH_CONVS]; /* [out, in, 3, 3] */
-    float *conv_bias[VGGISH_CONVS];   /* [out] */
+    param_tensor conv_weight[VGGISH_CONVS]; /* [out, in, 3, 3] */
+    param_tensor conv_bias[VGGISH_CONVS];   /* [out] */
 } vggish_weights;
 
 void vggish_register(param_table *pt, const char *prefix, vggish_weights *w);

@@ -6,8 +6,7 @@
 
 #include "autograd/tape.h"
 
-/* 0.5 x (1 + erf(x / sqrt 2)), torch's approximate='none'
- * (also declared in ag_ops.h; defined in ag_activation.c) */
+/* 0.5 x (1 + erf(x / sqrt 2)), torch's approximate='none' */
 ag_var *ag_gelu(ag_tape *t, ag_var *x);
 /* max(x, 0); gradient 0 where the output is 0 (torch threshold_backward) */
 ag_var *ag_relu(ag_tape *t, ag_var *x);

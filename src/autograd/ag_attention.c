@@ -1,5 +1,5 @@
-/* ag_attention.c: ops/attention.h on the tape; declared in ag_ops.h. */
-#include "autograd/ag_ops.h"
+/* ag_attention.c: ops/attention.h on the tape; see ag_attention.h. */
+#include "autograd/ag_attention.h"
 
 #include "ops/attention.h"
 

@@ -27,6 +27,23 @@ ag_var *ag_reshape(ag_tape *t, ag_var *x, int ndim, const int64_t *shape) {
     return v;
 }
 
+/* ---- narrow (dim 0, a view) ---- */
+ag_var *ag_narrow(ag_tape *t, ag_var *x, int64_t start, int64_t len) {
+    if (!x || t->status != VCT_STATUS_OK) return NULL;
+    char a[96];
+    if (!ag_check(t, x->ndim >= 1 && start >= 0 && len >= 1 && start + len <= x->shape[0], "narrow",
+                  "rows [%lld, %lld) of %s", (long long)start, (long long)(start + len), shp(x, a, sizeof a)))
+        return NULL;
+    if (x->requires_grad && !ag_grad(t, x)) return NULL; /* share the gradient buffer */
+    const int64_t inner = x->shape[0] ? ag_numel(x) / x->shape[0] : 0;
+    int64_t shape[VCT_MAX_DIMS];
+    memcpy(shape, x->shape, (size_t)x->ndim * sizeof *shape);
+    shape[0] = len;
+    ag_var *v = ag_leaf(t, x->data + start * inner, x->grad ? x->grad + start * inner : NULL, x->ndim, shape, 0);
+    if (v) v->requires_grad = x->requires_grad;
+    return v;
+}
+
 /* ---- permute ---- */
 /* out[o] = x[src(o)]; backward dx[src(o)] += dout[o] */
 static void permute_copy(const float *x, float *out, int nd, const int64_t *oshape, const int64_t *xst_perm,
@@ -415,5 +432,29 @@ ag_var *ag_mean(ag_tape *t, ag_var *x, const int *axes, int n_axes, int keepdim)
     ag_node *n = ag_record(t, "mean", mean_bw, y, &x, 1);
     if (n)
         for (int d = 0; d < x->ndim; d++) n->iarg[d] = red[d];
+    return y;
+}
+
+/* ---- add ---- */
+static vct_status add_bw(ag_node *n, arena *scratch, vct_error *err) {
+    int64_t m = ag_numel(n->out);
+    for (int i = 0; i < 2; i++)
+        if (n->in[i]->requires_grad)
+            for (int64_t k = 0; k < m; k++) n->in[i]->grad[k] += n->out->grad[k];
+    return VCT_STATUS_OK;
+}
+
+ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b) {
+    if (!a || !b || t->status != VCT_STATUS_OK) return NULL;
+    char a1[96], a2[96];
+    if (!ag_check(t, shape_equal(a->ndim, a->shape, b->ndim, b->shape), "add", "shapes %s and %s",
+                  shp(a, a1, sizeof a1), shp(b, a2, sizeof a2)))
+        return NULL;
+    ag_var *y = ag_new(t, a->ndim, a->shape);
+    if (!y) return NULL;
+    int64_t m = ag_numel(y);
+    for (int64_t k = 0; k < m; k++) y->data[k] = a->data[k] + b->data[k];
+    ag_var *in[2] = {a, b};
+    ag_record(t, "add", add_bw, y, in, 2);
     return y;
 }

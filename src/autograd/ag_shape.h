@@ -1,6 +1,6 @@
-/* ag_shape.h: data-movement and broadcasting ops on the tape: views, permutes,
- * rolls, concatenation, slices, zero padding, broadcast add/mul, scaling and
- * means. All backward passes accumulate. */
+/* ag_shape.h: data-movement, elementwise and broadcasting ops on the tape:
+ * views, permutes, rolls, concatenation, slices, zero padding, add, broadcast
+ * add/mul, scaling and means. All backward passes accumulate. */
 #ifndef VCT_AUTOGRAD_AG_SHAPE_H
 #define VCT_AUTOGRAD_AG_SHAPE_H
 
@@ -9,6 +9,10 @@
 /* Same data, new shape (numel must match). The view shares data AND gradient
  * with x, so it costs nothing and needs no node. */
 ag_var *ag_reshape(ag_tape *t, ag_var *x, int ndim, const int64_t *shape);
+/* x[start : start + len] along dim 0 as a view: it shares data AND gradient
+ * with x (like ag_reshape; no copy, no node), so a gradient reaching the view
+ * accumulates straight into x's (e.g. one chunk of a packed parameter). */
+ag_var *ag_narrow(ag_tape *t, ag_var *x, int64_t start, int64_t len);
 /* out.shape[i] = x.shape[perm[i]] (torch.permute) */
 ag_var *ag_permute(ag_tape *t, ag_var *x, const int *perm);
 /* torch.roll(x, shifts, dims) over n dims */
@@ -19,6 +23,8 @@ ag_var *ag_concat(ag_tape *t, ag_var *const *xs, int n, int axis);
 ag_var *ag_slice(ag_tape *t, ag_var *x, int axis, int64_t start, int64_t len);
 /* zero padding along one axis: before, after >= 0 */
 ag_var *ag_pad(ag_tape *t, ag_var *x, int axis, int64_t before, int64_t after);
+/* a + b, same shape */
+ag_var *ag_add(ag_tape *t, ag_var *a, ag_var *b);
 /* a + b and a * b with numpy broadcasting (shapes aligned on the right) */
 ag_var *ag_badd(ag_tape *t, ag_var *a, ag_var *b);
 ag_var *ag_bmul(ag_tape *t, ag_var *a, ag_var *b);

@@ -75,6 +75,12 @@ ag_var *ag_leaf(ag_tape *t, float *data, float *grad, int ndim, const int64_t *s
     return v;
 }
 
+ag_var *ag_param(ag_tape *t, const param_tensor *p) {
+    if (t->status != VCT_STATUS_OK || !p->name) return NULL;
+    if (!p->data) return ag_fail(t, VCT_STATUS_INTERNAL, "parameter %s: the table is not allocated", p->name);
+    return ag_leaf(t, p->data, p->grad, p->ndim, p->shape, p->grad != NULL);
+}
+
 ag_var *ag_new(ag_tape *t, int ndim, const int64_t *shape) {
     if (t->status != VCT_STATUS_OK) return NULL;
     if (ndim < 0 || ndim > VCT_MAX_DIMS) return ag_fail(t, VCT_STATUS_INVALID_ARGUMENT, "new: %d dims", ndim);

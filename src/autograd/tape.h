@@ -13,7 +13,8 @@
  * into the .grad of every input that requires a gradient, so a tensor used twice
  * gets both contributions. Gradient buffers of intermediate values are allocated
  * (zeroed) from the tape's arena the first time a gradient reaches them;
- * parameters bring their own (pointers into the flat gradient buffer).
+ * parameters bring their own (pointers into the flat gradient buffer):
+ * ag_param(t, &w->norm1_weight) puts a parameter-table handle on the tape.
  *
  * Inference mode (t->training = 0): nothing is recorded, and activation memory
  * is reused: ag_mark() before a block, ag_keep(t, mark, out) after it moves the
@@ -23,6 +24,7 @@
 #ifndef VCT_AUTOGRAD_TAPE_H
 #define VCT_AUTOGRAD_TAPE_H
 
+#include "autograd/param_table.h"
 #include "core/arena.h"
 #include "core/tensor.h"
 
@@ -67,6 +69,13 @@ void ag_tape_reset(ag_tape *t);
 
 /* A leaf over caller memory (parameters, inputs); grad may be NULL. */
 ag_var *ag_leaf(ag_tape *t, float *data, float *grad, int ndim, const int64_t *shape, int requires_grad);
+/* A parameter as a leaf of its table shape over its table memory; it requires
+ * a gradient iff it has one (trainable, after param_table_alloc_grads). A
+ * handle that was never registered (an optional tensor the config leaves out,
+ * e.g. a bias) gives NULL without failing the tape, so `ag_linear(t, x,
+ * ag_param(t, &w->weight), ag_param(t, &w->bias))` reads as the reference; a
+ * registered handle without data (table not allocated) fails the tape. */
+ag_var *ag_param(ag_tape *t, const param_tensor *p);
 /* A fresh value from the arena (uninitialised). */
 ag_var *ag_new(ag_tape *t, int ndim, const int64_t *shape);
 int64_t ag_numel(const ag_var *v);

@@ -29,7 +29,7 @@
 
 #include "autograd/tape.h"
 #include "core/rng.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define BACKBONE_MAX_OUTS 4
 

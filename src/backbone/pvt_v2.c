@@ -10,8 +10,10 @@
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
 #include "autograd/ag_dropout.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
+#include "autograd/ag_softmax.h"
 #include "backbone/backbone.h"
 #include "backbone/swin.h"
 
@@ -79,8 +81,8 @@ typedef struct reg {
     int trainable;
 } reg;
 
-static void add(const reg *r, const char *name, int ndim, const int64_t *shape, float **slot, float **grad_slot) {
-    param_add(r->pt, r->prefix, name, ndim, shape, r->trainable, slot, r->trainable ? grad_slot : NULL);
+static void add(const reg *r, const char *name, int ndim, const int64_t *shape, param_kind kind, param_tensor *p) {
+    param_add(r->pt, r->prefix, name, ndim, shape, r->trainable, kind, p);
 }
 
 static void register_block(const reg *r, const pvt_config *cfg, int s, int j, pvt_block_weights *b) {
@@ -88,33 +90,33 @@ static void register_block(const reg *r, const pvt_config *cfg, int s, int j, pv
     const int64_t D = cfg->embed_dims[s], F = D * cfg->mlp_ratios[s], R = cfg->sr_ratios[s];
     const int64_t sD[1] = {D}, sDD[2] = {D, D}, s2D[1] = {2 * D}, sKV[2] = {2 * D, D}, sSR[4] = {D, D, R, R};
     const int64_t sF[1] = {F}, s1[2] = {F, D}, sDW[4] = {F, 1, 3, 3}, s2[2] = {D, F};
-#define B_ADD(suffix, nd, shape, field)                                                                                \
-    (snprintf(n, sizeof n, "block%d.%d.%s", s + 1, j, suffix), add(r, n, nd, shape, &b->field, &b->d_##field))
+#define B_ADD(suffix, nd, shape, kind, field)                                                                          \
+    (snprintf(n, sizeof n, "block%d.%d.%s", s + 1, j, suffix), add(r, n, nd, shape, PARAM_KIND_##kind, &b->field))
     /* state_dict order of pvtv2.py's Block */
-    B_ADD("norm1.weight", 1, sD, norm1_weight);
-    B_ADD("norm1.bias", 1, sD, norm1_bias);
-    B_ADD("attn.q.weight", 2, sDD, attn_q_weight);
+    B_ADD("norm1.weight", 1, sD, NORM, norm1_weight);
+    B_ADD("norm1.bias", 1, sD, NORM, norm1_bias);
+    B_ADD("attn.q.weight", 2, sDD, WEIGHT, attn_q_weight);
     if (cfg->qkv_bias)
-        B_ADD("attn.q.bias", 1, sD, attn_q_bias);
-    B_ADD("attn.kv.weight", 2, sKV, attn_kv_weight);
+        B_ADD("attn.q.bias", 1, sD, WEIGHT, attn_q_bias);
+    B_ADD("attn.kv.weight", 2, sKV, WEIGHT, attn_kv_weight);
     if (cfg->qkv_bias)
-        B_ADD("attn.kv.bias", 1, s2D, attn_kv_bias);
-    B_ADD("attn.proj.weight", 2, sDD, attn_proj_weight);
-    B_ADD("attn.proj.bias", 1, sD, attn_proj_bias);
+        B_ADD("attn.kv.bias", 1, s2D, WEIGHT, attn_kv_bias);
+    B_ADD("attn.proj.weight", 2, sDD, WEIGHT, attn_proj_weight);
+    B_ADD("attn.proj.bias", 1, sD, WEIGHT, attn_proj_bias);
     if (R > 1) {
-        B_ADD("attn.sr.weight", 4, sSR, attn_sr_weight);
-        B_ADD("attn.sr.bias", 1, sD, attn_sr_bias);
-        B_ADD("attn.norm.weight", 1, sD, attn_norm_weight);
-        B_ADD("attn.norm.bias", 1, sD, attn_norm_bias);
+        B_ADD("attn.sr.weight", 4, sSR, WEIGHT, attn_sr_weight);
+        B_ADD("attn.sr.bias", 1, sD, WEIGHT, attn_sr_bias);
+        B_ADD("attn.norm.weight", 1, sD, NORM, attn_norm_weight);
+        B_ADD("attn.norm.bias", 1, sD, NORM, attn_norm_bias);
     }
-    B_ADD("norm2.weight", 1, sD, norm2_weight);
-    B_ADD("norm2.bias", 1, sD, norm2_bias);
-    B_ADD("mlp.fc1.weight", 2, s1, mlp_fc1_weight);
-    B_ADD("mlp.fc1.bias", 1, sF, mlp_fc1_bias);
-    B_ADD("mlp.dwconv.dwconv.weight", 4, sDW, mlp_dwconv_dwconv_weight);
-    B_ADD("mlp.dwconv.dwconv.bias", 1, sF, mlp_dwconv_dwconv_bias);
-    B_ADD("mlp.fc2.weight", 2, s2, mlp_fc2_weight);
-    B_ADD("mlp.fc2.bias", 1, sD, mlp_fc2_bias);
+    B_ADD("norm2.weight", 1, sD, NORM, norm2_weight);
+    B_ADD("norm2.bias", 1, sD, NORM, norm2_bias);
+    B_ADD("mlp.fc1.weight", 2, s1, WEIGHT, mlp_fc1_weight);
+    B_ADD("mlp.fc1.bias", 1, sF, WEIGHT, mlp_fc1_bias);
+    B_ADD("mlp.dwconv.dwconv.weight", 4, sDW, WEIGHT, mlp_dwconv_dwconv_weight);
+    B_ADD("mlp.dwconv.dwconv.bias", 1, sF, WEIGHT, mlp_dwconv_dwconv_bias);
+    B_ADD("mlp.fc2.weight", 2, s2, WEIGHT, mlp_fc2_weight);
+    B_ADD("mlp.fc2.bias", 1, sD, WEIGHT, mlp_fc2_bias);
 #undef B_ADD
 }
 
@@ -135,28 +137,23 @@ void pvt_register(param_table *pt, const char *prefix, const pvt_config *cfg, pv
         const int64_t sP[4] = {D, Cin, K, K}, sD[1] = {D};
         char n[64];
         snprintf(n, sizeof n, "patch_embed%d.proj.weight", s + 1);
-        add(&r, n, 4, sP, &st->patch_embed_proj_weight, &st->d_patch_embed_proj_weight);
+        add(&r, n, 4, sP, PARAM_KIND_WEIGHT, &st->patch_embed_proj_weight);
         snprintf(n, sizeof n, "patch_embed%d.proj.bias", s + 1);
-        add(&r, n, 1, sD, &st->patch_embed_proj_bias, &st->d_patch_embed_proj_bias);
+        add(&r, n, 1, sD, PARAM_KIND_WEIGHT, &st->patch_embed_proj_bias);
         snprintf(n, sizeof n, "patch_embed%d.norm.weight", s + 1);
-        add(&r, n, 1, sD, &st->patch_embed_norm_weight, &st->d_patch_embed_norm_weight);
+        add(&r, n, 1, sD, PARAM_KIND_NORM, &st->patch_embed_norm_weight);
         snprintf(n, sizeof n, "patch_embed%d.norm.bias", s + 1);
-        add(&r, n, 1, sD, &st->patch_embed_norm_bias, &st->d_patch_embed_norm_bias);
+        add(&r, n, 1, sD, PARAM_KIND_NORM, &st->patch_embed_norm_bias);
         for (int j = 0; j < cfg->depths[s]; j++)
             register_block(&r, cfg, s, j, &st->blocks[j]);
         snprintf(n, sizeof n, "norm%d.weight", s + 1);
-        add(&r, n, 1, sD, &st->norm_weight, &st->d_norm_weight);
+        add(&r, n, 1, sD, PARAM_KIND_NORM, &st->norm_weight);
         snprintf(n, sizeof n, "norm%d.bias", s + 1);
-        add(&r, n, 1, sD, &st->norm_bias, &st->d_norm_bias);
+        add(&r, n, 1, sD, PARAM_KIND_NORM, &st->norm_bias);
     }
 }
 
 /* ---- forward ---- */
-
-/* a parameter as a tape leaf: it wants a gradient iff it has a gradient slot */
-static ag_var *param(ag_tape *t, float *data, float *grad, int ndim, const int64_t *shape) {
-    return data ? ag_leaf(t, data, grad, ndim, shape, grad != NULL) : NULL;
-}
 
 /* [B, N, C] tokens of an H x W map -> NCHW [B, C, H, W] (x.transpose(1, 2).view(B, C, H, W)) */
 static ag_var *tokens_to_map(ag_tape *t, ag_var *x, int64_t H, int64_t W) {
@@ -180,26 +177,25 @@ static ag_var *map_to_tokens(ag_tape *t, ag_var *x) {
 static ag_var *attention(ag_tape *t, const pvt_block_weights *w, ag_var *x, int64_t H, int64_t W, int64_t D, int64_t h,
                          int64_t R) {
     const int64_t B = x->shape[0], N = H * W, hd = D / h;
-    const int64_t sD[1] = {D}, sDD[2] = {D, D}, s2D[1] = {2 * D}, sKV[2] = {2 * D, D}, sSR[4] = {D, D, R, R};
     /* q(x).reshape(B, N, h, hd).permute(0, 2, 1, 3) */
     int p0213[4] = {0, 2, 1, 3};
-    ag_var *q = ag_linear(t, x, param(t, w->attn_q_weight, w->d_attn_q_weight, 2, sDD),
-                          param(t, w->attn_q_bias, w->d_attn_q_bias, 1, sD));
+    ag_var *q = ag_linear(t, x, ag_param(t, &w->attn_q_weight),
+                          ag_param(t, &w->attn_q_bias));
     q = ag_permute(t, ag_reshape(t, q, 4, (int64_t[4]){B, N, h, hd}), p0213);
     ag_var *xr = x; /* the keys' and values' tokens */
     if (R > 1) {    /* spatial reduction: Conv2d(D, D, R, stride R) on the map, then LayerNorm */
-        xr = ag_conv2d(t, tokens_to_map(t, x, H, W), param(t, w->attn_sr_weight, w->d_attn_sr_weight, 4, sSR),
-                       param(t, w->attn_sr_bias, w->d_attn_sr_bias, 1, sD), R, 0, 1, 1);
-        xr = ag_layernorm(t, map_to_tokens(t, xr), param(t, w->attn_norm_weight, w->d_attn_norm_weight, 1, sD),
-                          param(t, w->attn_norm_bias, w->d_attn_norm_bias, 1, sD), PATCH_LN_EPS);
+        xr = ag_conv2d(t, tokens_to_map(t, x, H, W), ag_param(t, &w->attn_sr_weight),
+                       ag_param(t, &w->attn_sr_bias), R, 0, 1, 1);
+        xr = ag_layernorm(t, map_to_tokens(t, xr), ag_param(t, &w->attn_norm_weight),
+                          ag_param(t, &w->attn_norm_bias), PATCH_LN_EPS);
     }
     if (!q || !xr)
         return NULL;
     const int64_t M = xr->shape[1];
     /* kv(x_).reshape(B, M, 2, h, hd).permute(2, 0, 3, 1, 4) */
     int p5[5] = {2, 0, 3, 1, 4};
-    ag_var *kv = ag_linear(t, xr, param(t, w->attn_kv_weight, w->d_attn_kv_weight, 2, sKV),
-                           param(t, w->attn_kv_bias, w->d_attn_kv_bias, 1, s2D));
+    ag_var *kv = ag_linear(t, xr, ag_param(t, &w->attn_kv_weight),
+                           ag_param(t, &w->attn_kv_bias));
     kv = ag_permute(t, ag_reshape(t, kv, 5, (int64_t[5]){B, M, 2, h, hd}), p5); /* [2, B, h, M, hd] */
     const int64_t sq[3] = {B * h, N, hd}, skv[3] = {B * h, M, hd};
     ag_var *k = ag_reshape(t, ag_slice(t, kv, 0, 0, 1), 3, skv);
@@ -212,34 +208,33 @@ static ag_var *attention(ag_tape *t, const pvt_block_weights *w, ag_var *x, int6
     /* .transpose(1, 2).reshape(B, N, D) */
     o = ag_permute(t, ag_reshape(t, o, 4, (int64_t[4]){B, h, N, hd}), p0213);
     o = ag_reshape(t, o, 3, (int64_t[3]){B, N, D});
-    return ag_linear(t, o, param(t, w->attn_proj_weight, w->d_attn_proj_weight, 2, sDD),
-                     param(t, w->attn_proj_bias, w->d_attn_proj_bias, 1, sD));
+    return ag_linear(t, o, ag_param(t, &w->attn_proj_weight),
+                     ag_param(t, &w->attn_proj_bias));
 }
 
 /* Mlp.forward: fc1 -> DWConv (3x3 depthwise on the map) -> GELU -> fc2 */
 static ag_var *mlp(ag_tape *t, const pvt_block_weights *w, ag_var *x, int64_t H, int64_t W, int64_t D, int64_t F) {
-    const int64_t sD[1] = {D}, sF[1] = {F}, s1[2] = {F, D}, sDW[4] = {F, 1, 3, 3}, s2[2] = {D, F};
-    ag_var *y = ag_linear(t, x, param(t, w->mlp_fc1_weight, w->d_mlp_fc1_weight, 2, s1),
-                          param(t, w->mlp_fc1_bias, w->d_mlp_fc1_bias, 1, sF));
+    ag_var *y = ag_linear(t, x, ag_param(t, &w->mlp_fc1_weight),
+                          ag_param(t, &w->mlp_fc1_bias));
     y = ag_conv2d(t, tokens_to_map(t, y, H, W),
-                  param(t, w->mlp_dwconv_dwconv_weight, w->d_mlp_dwconv_dwconv_weight, 4, sDW),
-                  param(t, w->mlp_dwconv_dwconv_bias, w->d_mlp_dwconv_dwconv_bias, 1, sF), 1, 1, 1, F);
+                  ag_param(t, &w->mlp_dwconv_dwconv_weight),
+                  ag_param(t, &w->mlp_dwconv_dwconv_bias), 1, 1, 1, F);
     y = ag_gelu(t, map_to_tokens(t, y));
-    return ag_linear(t, y, param(t, w->mlp_fc2_weight, w->d_mlp_fc2_weight, 2, s2),
-                     param(t, w->mlp_fc2_bias, w->d_mlp_fc2_bias, 1, sD));
+    return ag_linear(t, y, ag_param(t, &w->mlp_fc2_weight),
+                     ag_param(t, &w->mlp_fc2_bias));
 }
 
 /* Block.forward */
 static ag_var *block(ag_tape *t, const pvt_config *cfg, const pvt_block_weights *w, ag_var *x, int64_t H, int64_t W,
                      int s, double drop, draw_source *draws, const char *site) {
-    const int64_t D = cfg->embed_dims[s], F = D * cfg->mlp_ratios[s], sD[1] = {D};
+    const int64_t D = cfg->embed_dims[s], F = D * cfg->mlp_ratios[s];
     const float eps = cfg->norm_eps;
-    ag_var *y = ag_layernorm(t, x, param(t, w->norm1_weight, w->d_norm1_weight, 1, sD),
-                             param(t, w->norm1_bias, w->d_norm1_bias, 1, sD), eps);
+    ag_var *y = ag_layernorm(t, x, ag_param(t, &w->norm1_weight),
+                             ag_param(t, &w->norm1_bias), eps);
     x = ag_add(t, x,
                ag_drop_path(t, attention(t, w, y, H, W, D, cfg->num_heads[s], cfg->sr_ratios[s]), drop, draws, site));
-    y = ag_layernorm(t, x, param(t, w->norm2_weight, w->d_norm2_weight, 1, sD),
-                     param(t, w->norm2_bias, w->d_norm2_bias, 1, sD), eps);
+    y = ag_layernorm(t, x, ag_param(t, &w->norm2_weight),
+                     ag_param(t, &w->norm2_bias), eps);
     return ag_add(t, x, ag_drop_path(t, mlp(t, w, y, H, W, D, F), drop, draws, site));
 }
 
@@ -257,12 +252,11 @@ ag_var *pvt_forward(ag_tape *t, const pvt_config *cfg, const pvt_weights *w, ag_
     ag_var *x = images; /* NCHW input of the stage */
     for (int s = 0; s < PVT_STAGES && x; s++) {
         const pvt_stage_weights *st = &w->stages[s];
-        const int64_t D = cfg->embed_dims[s], Cin = x->shape[1], K = patch_kernel(s), R = cfg->sr_ratios[s];
-        const int64_t sP[4] = {D, Cin, K, K}, sD[1] = {D};
+        const int64_t D = cfg->embed_dims[s], K = patch_kernel(s), R = cfg->sr_ratios[s];
         /* OverlapPatchEmbed: conv (pad K/2), flatten to tokens, LayerNorm (1e-5) */
         size_t m = ag_mark(t);
-        ag_var *y = ag_conv2d(t, x, param(t, st->patch_embed_proj_weight, st->d_patch_embed_proj_weight, 4, sP),
-                              param(t, st->patch_embed_proj_bias, st->d_patch_embed_proj_bias, 1, sD), patch_stride(s),
+        ag_var *y = ag_conv2d(t, x, ag_param(t, &st->patch_embed_proj_weight),
+                              ag_param(t, &st->patch_embed_proj_bias), patch_stride(s),
                               K / 2, 1, 1);
         if (!y)
             return NULL;
@@ -274,8 +268,8 @@ ag_var *pvt_forward(ag_tape *t, const pvt_config *cfg, const pvt_weights *w, ag_
                       shape_str(images->ndim, images->shape, sh, sizeof sh)))
             return NULL;
         y = ag_layernorm(t, map_to_tokens(t, y),
-                         param(t, st->patch_embed_norm_weight, st->d_patch_embed_norm_weight, 1, sD),
-                         param(t, st->patch_embed_norm_bias, st->d_patch_embed_norm_bias, 1, sD), PATCH_LN_EPS);
+                         ag_param(t, &st->patch_embed_norm_weight),
+                         ag_param(t, &st->patch_embed_norm_bias), PATCH_LN_EPS);
         y = ag_keep(t, m, y);
         for (int j = 0; j < cfg->depths[s]; j++) {
             char site[160];
@@ -285,8 +279,8 @@ ag_var *pvt_forward(ag_tape *t, const pvt_config *cfg, const pvt_weights *w, ag_
         }
         /* norm{s+1}, then NCHW: the output res{s+2} and the next stage's input */
         m = ag_mark(t);
-        y = ag_layernorm(t, y, param(t, st->norm_weight, st->d_norm_weight, 1, sD),
-                         param(t, st->norm_bias, st->d_norm_bias, 1, sD), cfg->norm_eps);
+        y = ag_layernorm(t, y, ag_param(t, &st->norm_weight),
+                         ag_param(t, &st->norm_bias), cfg->norm_eps);
         int p0312[4] = {0, 3, 1, 2};
         y = ag_permute(t, ag_reshape(t, y, 4, (int64_t[4]){B, H, W, D}), p0312);
         x = outs[s] = ag_keep(t, m, y);

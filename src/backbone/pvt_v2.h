@@ -28,7 +28,7 @@
 
 #include "autograd/tape.h"
 #include "core/rng.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define PVT_STAGES 4
 #define PVT_MAX_DEPTH 64 /* blocks per stage (B5 has 40) */
@@ -46,37 +46,23 @@ typedef struct pvt_config {
 } pvt_config;
 
 typedef struct pvt_block_weights {                            /* block{i+1}.{j} */
-    float *norm1_weight, *norm1_bias;                         /* [D] */
-    float *attn_q_weight, *attn_q_bias;                       /* [D, D], [D] (bias NULL without qkv_bias) */
-    float *attn_kv_weight, *attn_kv_bias;                     /* [2D, D], [2D] */
-    float *attn_proj_weight, *attn_proj_bias;                 /* [D, D], [D] */
-    float *attn_sr_weight, *attn_sr_bias;                     /* [D, D, r, r], [D] (sr_ratio r > 1 only) */
-    float *attn_norm_weight, *attn_norm_bias;                 /* [D] (r > 1 only; LN eps 1e-5) */
-    float *norm2_weight, *norm2_bias;                         /* [D] */
-    float *mlp_fc1_weight, *mlp_fc1_bias;                     /* [F, D], [F] */
-    float *mlp_dwconv_dwconv_weight, *mlp_dwconv_dwconv_bias; /* [F, 1, 3, 3], [F] */
-    float *mlp_fc2_weight, *mlp_fc2_bias;                     /* [D, F], [D] */
-    /* gradients, same names with d_ (NULL if frozen) */
-    float *d_norm1_weight, *d_norm1_bias;
-    float *d_attn_q_weight, *d_attn_q_bias;
-    float *d_attn_kv_weight, *d_attn_kv_bias;
-    float *d_attn_proj_weight, *d_attn_proj_bias;
-    float *d_attn_sr_weight, *d_attn_sr_bias;
-    float *d_attn_norm_weight, *d_attn_norm_bias;
-    float *d_norm2_weight, *d_norm2_bias;
-    float *d_mlp_fc1_weight, *d_mlp_fc1_bias;
-    float *d_mlp_dwconv_dwconv_weight, *d_mlp_dwconv_dwconv_bias;
-    float *d_mlp_fc2_weight, *d_mlp_fc2_bias;
+    param_tensor norm1_weight, norm1_bias;                         /* [D] */
+    param_tensor attn_q_weight, attn_q_bias;                       /* [D, D], [D] (bias unregistered without qkv_bias) */
+    param_tensor attn_kv_weight, attn_kv_bias;                     /* [2D, D], [2D] */
+    param_tensor attn_proj_weight, attn_proj_bias;                 /* [D, D], [D] */
+    param_tensor attn_sr_weight, attn_sr_bias;                     /* [D, D, r, r], [D] (sr_ratio r > 1 only) */
+    param_tensor attn_norm_weight, attn_norm_bias;                 /* [D] (r > 1 only; LN eps 1e-5) */
+    param_tensor norm2_weight, norm2_bias;                         /* [D] */
+    param_tensor mlp_fc1_weight, mlp_fc1_bias;                     /* [F, D], [F] */
+    param_tensor mlp_dwconv_dwconv_weight, mlp_dwconv_dwconv_bias; /* [F, 1, 3, 3], [F] */
+    param_tensor mlp_fc2_weight, mlp_fc2_bias;                     /* [D, F], [D] */
 } pvt_block_weights;
 
 typedef struct pvt_stage_weights {
-    float *patch_embed_proj_weight, *patch_embed_proj_bias; /* patch_embed{i+1}.proj: [D, Cin, k, k], [D] */
-    float *patch_embed_norm_weight, *patch_embed_norm_bias; /* patch_embed{i+1}.norm: [D] (eps 1e-5) */
+    param_tensor patch_embed_proj_weight, patch_embed_proj_bias; /* patch_embed{i+1}.proj: [D, Cin, k, k], [D] */
+    param_tensor patch_embed_norm_weight, patch_embed_norm_bias; /* patch_embed{i+1}.norm: [D] (eps 1e-5) */
     pvt_block_weights blocks[PVT_MAX_DEPTH];                /* block{i+1}.{j} */
-    float *norm_weight, *norm_bias;                         /* norm{i+1}: [D] */
-    float *d_patch_embed_proj_weight, *d_patch_embed_proj_bias;
-    float *d_patch_embed_norm_weight, *d_patch_embed_norm_bias;
-    float *d_norm_weight, *d_norm_bias;
+    param_tensor norm_weight, norm_bias; /* norm{i+1}: [D] */
 } pvt_stage_weights;
 
 typedef struct pvt_weights {

@@ -9,8 +9,8 @@
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
 #include "autograd/ag_frozen_bn.h"
-#include "autograd/ag_ops.h"
 #include "autograd/ag_pool.h"
+#include "autograd/ag_shape.h"
 #include "backbone/backbone.h"
 #include "io/yaml.h"
 
@@ -133,21 +133,21 @@ vct_status resnet_config_from_yaml(resnet_config *cfg, const cJSON *root, vct_er
 
 /* ---- registration ---- */
 
-/* "<base>weight" (+ d_) and "<base>norm.{weight,bias,running_mean,running_var}" */
+/* "<base>weight" and "<base>norm.{weight,bias,running_mean,running_var}" */
 static void register_conv(param_table *pt, const char *prefix, const char *base, int64_t OC, int64_t IC, int64_t K,
                           int trainable, resnet_conv_weights *c) {
     char n[160];
     const int64_t sw[4] = {OC, IC, K, K}, sc[1] = {OC};
     snprintf(n, sizeof n, "%sweight", base);
-    param_add(pt, prefix, n, 4, sw, trainable, &c->weight, trainable ? &c->d_weight : NULL);
+    param_add(pt, prefix, n, 4, sw, trainable, PARAM_KIND_WEIGHT, &c->weight);
     snprintf(n, sizeof n, "%snorm.weight", base);
-    param_add(pt, prefix, n, 1, sc, 0, &c->norm_weight, NULL);
+    param_add(pt, prefix, n, 1, sc, 0, PARAM_KIND_NORM, &c->norm_weight);
     snprintf(n, sizeof n, "%snorm.bias", base);
-    param_add(pt, prefix, n, 1, sc, 0, &c->norm_bias, NULL);
+    param_add(pt, prefix, n, 1, sc, 0, PARAM_KIND_NORM, &c->norm_bias);
     snprintf(n, sizeof n, "%snorm.running_mean", base);
-    param_add(pt, prefix, n, 1, sc, 0, &c->norm_running_mean, NULL);
+    param_add(pt, prefix, n, 1, sc, 0, PARAM_KIND_NORM, &c->norm_running_mean);
     snprintf(n, sizeof n, "%snorm.running_var", base);
-    param_add(pt, prefix, n, 1, sc, 0, &c->norm_running_var, NULL);
+    param_add(pt, prefix, n, 1, sc, 0, PARAM_KIND_NORM, &c->norm_running_var);
 }
 
 void resnet_register(param_table *pt, const char *prefix, const resnet_config *cfg, resnet_weights *w, int trainable) {
@@ -186,24 +186,23 @@ void resnet_register(param_table *pt, const char *prefix, const resnet_config *c
 /* ---- forward ---- */
 
 /* detectron2 Conv2d(bias=False, norm=FrozenBN): norm(conv(x)) */
-static ag_var *conv_bn(ag_tape *t, const resnet_config *cfg, const resnet_conv_weights *c, ag_var *x, int64_t OC,
-                       int64_t ICg, int64_t K, int64_t stride, int64_t pad, int64_t dil, int64_t groups) {
-    const int64_t sw[4] = {OC, ICg, K, K};
-    ag_var *w = ag_leaf(t, c->weight, c->d_weight, 4, sw, c->d_weight != NULL);
-    x = ag_conv2d(t, x, w, NULL, stride, pad, dil, groups);
-    return ag_frozen_bn(t, x, c->norm_weight, c->norm_bias, c->norm_running_mean, c->norm_running_var, cfg->bn_eps);
+static ag_var *conv_bn(ag_tape *t, const resnet_config *cfg, const resnet_conv_weights *c, ag_var *x, int64_t stride,
+                       int64_t pad, int64_t dil, int64_t groups) {
+    x = ag_conv2d(t, x, ag_param(t, &c->weight), NULL, stride, pad, dil, groups);
+    return ag_frozen_bn(t, x, c->norm_weight.data, c->norm_bias.data, c->norm_running_mean.data,
+                        c->norm_running_var.data, cfg->bn_eps);
 }
 
 /* BottleneckBlock.forward */
 static ag_var *bottleneck(ag_tape *t, const resnet_config *cfg, const resnet_block_weights *w, ag_var *x, int s,
                           int j) {
-    const int64_t in = block_in(cfg, s, j), out = resnet_stage_channels(cfg, s), b = stage_bottleneck(cfg, s);
+    const int64_t in = block_in(cfg, s, j), out = resnet_stage_channels(cfg, s);
     const int64_t G = cfg->num_groups, stride = block_stride(cfg, s, j), dil = stage_dilation(cfg, s);
     const int64_t s1 = cfg->stride_in_1x1 ? stride : 1, s3 = cfg->stride_in_1x1 ? 1 : stride;
-    ag_var *y = ag_relu(t, conv_bn(t, cfg, &w->conv1, x, b, in, 1, s1, 0, 1, 1));
-    y = ag_relu(t, conv_bn(t, cfg, &w->conv2, y, b, b / G, 3, s3, dil, dil, G));
-    y = conv_bn(t, cfg, &w->conv3, y, out, b, 1, 1, 0, 1, 1);
-    ag_var *sc = in != out ? conv_bn(t, cfg, &w->shortcut, x, out, in, 1, stride, 0, 1, 1) : x;
+    ag_var *y = ag_relu(t, conv_bn(t, cfg, &w->conv1, x, s1, 0, 1, 1));
+    y = ag_relu(t, conv_bn(t, cfg, &w->conv2, y, s3, dil, dil, G));
+    y = conv_bn(t, cfg, &w->conv3, y, 1, 0, 1, 1);
+    ag_var *sc = in != out ? conv_bn(t, cfg, &w->shortcut, x, stride, 0, 1, 1) : x;
     return ag_relu(t, ag_add(t, y, sc)); /* out += shortcut; relu_ */
 }
 
@@ -219,7 +218,7 @@ ag_var *resnet_forward(ag_tape *t, const resnet_config *cfg, const resnet_weight
         return NULL;
     /* BasicStem: conv1 7x7/2 + FrozenBN, relu_, max_pool2d(3, 2, 1) */
     size_t m = ag_mark(t);
-    ag_var *x = conv_bn(t, cfg, &w->stem_conv1, images, cfg->stem_out_channels, cfg->in_chans, 7, 2, 3, 1, 1);
+    ag_var *x = conv_bn(t, cfg, &w->stem_conv1, images, 2, 3, 1, 1);
     x = ag_keep(t, m, ag_maxpool2d(t, ag_relu(t, x), 3, 2, 1));
     for (int s = 0; s < RESNET_STAGES && x; s++) {
         for (int j = 0; j < cfg->blocks[s]; j++) {

@@ -26,7 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "autograd/tape.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define RESNET_STAGES 4
 #define RESNET_MAX_BLOCKS 64 /* per stage (R152 has 36) */
@@ -46,10 +46,9 @@ typedef struct resnet_config {
 
 /* detectron2 Conv2d(bias=False, norm=FrozenBatchNorm2d): "<name>.weight", "<name>.norm.*" */
 typedef struct resnet_conv_weights {
-    float *weight;                               /* [OC, IC/groups, K, K] */
-    float *norm_weight, *norm_bias;              /* [OC] buffers */
-    float *norm_running_mean, *norm_running_var; /* [OC] buffers */
-    float *d_weight;                             /* gradient (NULL when frozen) */
+    param_tensor weight;                              /* [OC, IC/groups, K, K] */
+    param_tensor norm_weight, norm_bias;              /* [OC] buffers */
+    param_tensor norm_running_mean, norm_running_var; /* [OC] buffers */
 } resnet_conv_weights;
 
 typedef struct resnet_block_weights { /* res{s+2}.{j} */

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "autograd/ag_conv.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 
@@ -183,11 +184,11 @@ typedef struct reg {
     int trainable;
 } reg;
 
-static void add(const reg *r, const char *name, int ndim, const int64_t *shape, float **slot, float **grad_slot) {
-    param_add(r->pt, r->prefix, name, ndim, shape, r->trainable, slot, r->trainable ? grad_slot : NULL);
+static void add(const reg *r, const char *name, int ndim, const int64_t *shape, param_kind kind, param_tensor *p) {
+    param_add(r->pt, r->prefix, name, ndim, shape, r->trainable, kind, p);
 }
 
-#define ADD(name, nd, shape, obj, field) add(&r, name, nd, shape, &(obj)->field, &(obj)->d_##field)
+#define ADD(name, nd, shape, kind, obj, field) add(&r, name, nd, shape, PARAM_KIND_##kind, &(obj)->field)
 
 static void register_block(const reg *rr, const swin_config *cfg, int s, int j, swin_block_weights *b) {
     char base[96], n[160];
@@ -196,21 +197,21 @@ static void register_block(const reg *rr, const swin_config *cfg, int s, int j, 
     const int64_t D = swin_stage_dim(cfg, s), F = mlp_hidden(cfg, (int)D), M = 2 * cfg->window_size - 1;
     const int64_t sD[1] = {D}, sT[2] = {M * M, cfg->num_heads[s]}, sQ[2] = {3 * D, D}, sQb[1] = {3 * D};
     const int64_t sP[2] = {D, D}, s1[2] = {F, D}, sF[1] = {F}, s2[2] = {D, F};
-#define B_ADD(suffix, nd, shape, field)                                                                                \
-    (snprintf(n, sizeof n, "%s%s", base, suffix), add(&r, n, nd, shape, &(b->field), &(b->d_##field)))
-    B_ADD("norm1.weight", 1, sD, norm1_weight);
-    B_ADD("norm1.bias", 1, sD, norm1_bias);
-    B_ADD("attn.relative_position_bias_table", 2, sT, attn_relative_position_bias_table);
-    B_ADD("attn.qkv.weight", 2, sQ, attn_qkv_weight);
-    if (cfg->qkv_bias) B_ADD("attn.qkv.bias", 1, sQb, attn_qkv_bias);
-    B_ADD("attn.proj.weight", 2, sP, attn_proj_weight);
-    B_ADD("attn.proj.bias", 1, sD, attn_proj_bias);
-    B_ADD("norm2.weight", 1, sD, norm2_weight);
-    B_ADD("norm2.bias", 1, sD, norm2_bias);
-    B_ADD("mlp.fc1.weight", 2, s1, mlp_fc1_weight);
-    B_ADD("mlp.fc1.bias", 1, sF, mlp_fc1_bias);
-    B_ADD("mlp.fc2.weight", 2, s2, mlp_fc2_weight);
-    B_ADD("mlp.fc2.bias", 1, sD, mlp_fc2_bias);
+#define B_ADD(suffix, nd, shape, kind, field)                                                                          \
+    (snprintf(n, sizeof n, "%s%s", base, suffix), add(&r, n, nd, shape, PARAM_KIND_##kind, &b->field))
+    B_ADD("norm1.weight", 1, sD, NORM, norm1_weight);
+    B_ADD("norm1.bias", 1, sD, NORM, norm1_bias);
+    B_ADD("attn.relative_position_bias_table", 2, sT, WEIGHT, attn_relative_position_bias_table);
+    B_ADD("attn.qkv.weight", 2, sQ, WEIGHT, attn_qkv_weight);
+    if (cfg->qkv_bias) B_ADD("attn.qkv.bias", 1, sQb, WEIGHT, attn_qkv_bias);
+    B_ADD("attn.proj.weight", 2, sP, WEIGHT, attn_proj_weight);
+    B_ADD("attn.proj.bias", 1, sD, WEIGHT, attn_proj_bias);
+    B_ADD("norm2.weight", 1, sD, NORM, norm2_weight);
+    B_ADD("norm2.bias", 1, sD, NORM, norm2_bias);
+    B_ADD("mlp.fc1.weight", 2, s1, WEIGHT, mlp_fc1_weight);
+    B_ADD("mlp.fc1.bias", 1, sF, WEIGHT, mlp_fc1_bias);
+    B_ADD("mlp.fc2.weight", 2, s2, WEIGHT, mlp_fc2_weight);
+    B_ADD("mlp.fc2.bias", 1, sD, WEIGHT, mlp_fc2_bias);
 #undef B_ADD
 }
 
@@ -225,11 +226,11 @@ void swin_register(param_table *pt, const char *prefix, const swin_config *cfg, 
     const reg r = {pt, prefix, trainable};
     const int64_t E = cfg->embed_dim, P = cfg->patch_size;
     const int64_t sPW[4] = {E, cfg->in_chans, P, P}, sE[1] = {E};
-    ADD("patch_embed.proj.weight", 4, sPW, w, patch_embed_proj_weight);
-    ADD("patch_embed.proj.bias", 1, sE, w, patch_embed_proj_bias);
+    ADD("patch_embed.proj.weight", 4, sPW, WEIGHT, w, patch_embed_proj_weight);
+    ADD("patch_embed.proj.bias", 1, sE, WEIGHT, w, patch_embed_proj_bias);
     if (cfg->patch_norm) {
-        ADD("patch_embed.norm.weight", 1, sE, w, patch_embed_norm_weight);
-        ADD("patch_embed.norm.bias", 1, sE, w, patch_embed_norm_bias);
+        ADD("patch_embed.norm.weight", 1, sE, NORM, w, patch_embed_norm_weight);
+        ADD("patch_embed.norm.bias", 1, sE, NORM, w, patch_embed_norm_bias);
     }
     for (int s = 0; s < cfg->n_stages; s++) {
         swin_layer_weights *l = &w->layers[s];
@@ -238,53 +239,47 @@ void swin_register(param_table *pt, const char *prefix, const swin_config *cfg, 
             const int64_t D = swin_stage_dim(cfg, s), sR[2] = {2 * D, 4 * D}, s4[1] = {4 * D};
             char n[96];
             snprintf(n, sizeof n, "layers.%d.downsample.reduction.weight", s);
-            add(&r, n, 2, sR, &l->downsample_reduction_weight, &l->d_downsample_reduction_weight);
+            add(&r, n, 2, sR, PARAM_KIND_WEIGHT, &l->downsample_reduction_weight);
             snprintf(n, sizeof n, "layers.%d.downsample.norm.weight", s);
-            add(&r, n, 1, s4, &l->downsample_norm_weight, &l->d_downsample_norm_weight);
+            add(&r, n, 1, s4, PARAM_KIND_NORM, &l->downsample_norm_weight);
             snprintf(n, sizeof n, "layers.%d.downsample.norm.bias", s);
-            add(&r, n, 1, s4, &l->downsample_norm_bias, &l->d_downsample_norm_bias);
+            add(&r, n, 1, s4, PARAM_KIND_NORM, &l->downsample_norm_bias);
         }
     }
     for (int s = 0; s < cfg->n_stages; s++) {
         const int64_t sD[1] = {swin_stage_dim(cfg, s)};
         char n[32];
         snprintf(n, sizeof n, "norm%d.weight", s);
-        add(&r, n, 1, sD, &w->norm_weight[s], &w->d_norm_weight[s]);
+        add(&r, n, 1, sD, PARAM_KIND_NORM, &w->norm_weight[s]);
         snprintf(n, sizeof n, "norm%d.bias", s);
-        add(&r, n, 1, sD, &w->norm_bias[s], &w->d_norm_bias[s]);
+        add(&r, n, 1, sD, PARAM_KIND_NORM, &w->norm_bias[s]);
     }
 }
 
 /* ---- forward ---- */
 
-static ag_var *param(ag_tape *t, float *data, float *grad, int ndim, const int64_t *shape) {
-    return ag_leaf(t, data, grad, ndim, shape, grad != NULL);
-}
-
 /* PatchEmbed: [B, Cin, H, W] -> tokens [B, Wh*Ww, E] (after its norm) */
 static ag_var *patch_embed(ag_tape *t, const swin_config *cfg, const swin_weights *w, ag_var *x, int64_t *Wh,
                            int64_t *Ww) {
     const int64_t E = cfg->embed_dim, P = cfg->patch_size, B = x->shape[0], H = x->shape[2], W = x->shape[3];
-    const int64_t sPW[4] = {E, cfg->in_chans, P, P}, sE[1] = {E};
     x = ag_pad(t, x, 3, 0, (P - W % P) % P); /* F.pad right, then bottom */
     x = ag_pad(t, x, 2, 0, (P - H % P) % P);
-    x = ag_conv2d(t, x, param(t, w->patch_embed_proj_weight, w->d_patch_embed_proj_weight, 4, sPW),
-                  param(t, w->patch_embed_proj_bias, w->d_patch_embed_proj_bias, 1, sE), P, 0, 1, 1);
+    x = ag_conv2d(t, x, ag_param(t, &w->patch_embed_proj_weight),
+                  ag_param(t, &w->patch_embed_proj_bias), P, 0, 1, 1);
     if (!x) return NULL;
     *Wh = x->shape[2];
     *Ww = x->shape[3];
     int p021[3] = {0, 2, 1};
     x = ag_permute(t, ag_reshape(t, x, 3, (int64_t[3]){B, E, *Wh * *Ww}), p021); /* flatten(2).transpose(1, 2) */
     if (cfg->patch_norm)
-        x = ag_layernorm(t, x, param(t, w->patch_embed_norm_weight, w->d_patch_embed_norm_weight, 1, sE),
-                         param(t, w->patch_embed_norm_bias, w->d_patch_embed_norm_bias, 1, sE), 1e-5f);
+        x = ag_layernorm(t, x, ag_param(t, &w->patch_embed_norm_weight),
+                         ag_param(t, &w->patch_embed_norm_bias), 1e-5f);
     return x;
 }
 
 /* PatchMerging: [B, H*W, D] -> [B, ceil(H/2)*ceil(W/2), 2D] */
 static ag_var *patch_merging(ag_tape *t, const swin_layer_weights *l, ag_var *x, int64_t H, int64_t W, int64_t D) {
     const int64_t B = x->shape[0], H2 = (H + 1) / 2, W2 = (W + 1) / 2;
-    const int64_t s4[1] = {4 * D}, sR[2] = {2 * D, 4 * D};
     x = ag_reshape(t, x, 4, (int64_t[4]){B, H, W, D});
     x = ag_pad(t, ag_pad(t, x, 2, 0, W % 2), 1, 0, H % 2);
     /* [B, H2, hi, W2, wi, D] -> [B, H2, W2, wi, hi, D]: channel block 2*wi + hi is
@@ -292,9 +287,9 @@ static ag_var *patch_merging(ag_tape *t, const swin_layer_weights *l, ag_var *x,
     int perm[6] = {0, 1, 3, 4, 2, 5};
     x = ag_permute(t, ag_reshape(t, x, 6, (int64_t[6]){B, H2, 2, W2, 2, D}), perm);
     x = ag_reshape(t, x, 3, (int64_t[3]){B, H2 * W2, 4 * D});
-    x = ag_layernorm(t, x, param(t, l->downsample_norm_weight, l->d_downsample_norm_weight, 1, s4),
-                     param(t, l->downsample_norm_bias, l->d_downsample_norm_bias, 1, s4), 1e-5f);
-    return ag_linear(t, x, param(t, l->downsample_reduction_weight, l->d_downsample_reduction_weight, 2, sR), NULL);
+    x = ag_layernorm(t, x, ag_param(t, &l->downsample_norm_weight),
+                     ag_param(t, &l->downsample_norm_bias), 1e-5f);
+    return ag_linear(t, x, ag_param(t, &l->downsample_reduction_weight), NULL);
 }
 
 ag_var *swin_forward(ag_tape *t, const swin_config *cfg, const swin_weights *w, ag_var *images, draw_source *draws,
@@ -330,11 +325,10 @@ ag_var *swin_forward(ag_tape *t, const swin_config *cfg, const swin_weights *w, 
             x = ag_keep(t, m, x);
         }
         /* res{s+2} = norm{s}(x) as NCHW */
-        const int64_t sD[1] = {D};
         int p0312[4] = {0, 3, 1, 2};
         m = ag_mark(t);
-        ag_var *o = ag_layernorm(t, x, param(t, w->norm_weight[s], w->d_norm_weight[s], 1, sD),
-                                 param(t, w->norm_bias[s], w->d_norm_bias[s], 1, sD), 1e-5f);
+        ag_var *o = ag_layernorm(t, x, ag_param(t, &w->norm_weight[s]),
+                                 ag_param(t, &w->norm_bias[s]), 1e-5f);
         o = ag_permute(t, ag_reshape(t, o, 4, (int64_t[4]){B, H, W, D}), p0312);
         outs[s] = ag_keep(t, m, o);
         if (s < cfg->n_stages - 1) {

@@ -18,9 +18,9 @@
  * (USE_ADAPTER), QK_SCALE overrides, DROP_RATE / ATTN_DROP_RATE > 0 (VCT uses none
  * of them). USE_CHECKPOINT only changes memory in torch and is ignored.
  *
- * Weights are pointers into the parameter table's buffer (src/model/params.h),
- * named after the state_dict keys under the caller's prefix ("backbone.",
- * "pre_sam_backbone."); gradients in the d_ fields (NULL when frozen). The int64
+ * Weights are parameter-table handles (autograd/param_table.h: data, grad,
+ * shape), named after the state_dict keys under the caller's prefix ("backbone.",
+ * "pre_sam_backbone."); grad is NULL when frozen. The int64
  * `relative_position_index` buffers are not parameters: swin_check_buffers()
  * checks them against the index computed here. */
 #ifndef VCT_BACKBONE_SWIN_H
@@ -30,7 +30,7 @@
 
 #include "autograd/tape.h"
 #include "core/rng.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define SWIN_MAX_STAGES 4
 #define SWIN_MAX_DEPTH 32 /* blocks per stage */
@@ -50,39 +50,26 @@ typedef struct swin_config {
 } swin_config;
 
 typedef struct swin_block_weights {
-    float *norm1_weight, *norm1_bias;             /* [D] */
-    float *attn_relative_position_bias_table;     /* [(2ws-1)^2, h] */
-    float *attn_qkv_weight, *attn_qkv_bias;       /* [3D, D], [3D] (bias NULL without qkv_bias) */
-    float *attn_proj_weight, *attn_proj_bias;     /* [D, D], [D] */
-    float *norm2_weight, *norm2_bias;             /* [D] */
-    float *mlp_fc1_weight, *mlp_fc1_bias;         /* [F, D], [F]  F = (int)(D * mlp_ratio) */
-    float *mlp_fc2_weight, *mlp_fc2_bias;         /* [D, F], [D] */
-    /* gradients, same names with d_ (NULL if frozen) */
-    float *d_norm1_weight, *d_norm1_bias;
-    float *d_attn_relative_position_bias_table;
-    float *d_attn_qkv_weight, *d_attn_qkv_bias;
-    float *d_attn_proj_weight, *d_attn_proj_bias;
-    float *d_norm2_weight, *d_norm2_bias;
-    float *d_mlp_fc1_weight, *d_mlp_fc1_bias;
-    float *d_mlp_fc2_weight, *d_mlp_fc2_bias;
+    param_tensor norm1_weight, norm1_bias;          /* [D] */
+    param_tensor attn_relative_position_bias_table; /* [(2ws-1)^2, h] */
+    param_tensor attn_qkv_weight, attn_qkv_bias;    /* [3D, D], [3D] (bias unregistered without qkv_bias) */
+    param_tensor attn_proj_weight, attn_proj_bias;  /* [D, D], [D] */
+    param_tensor norm2_weight, norm2_bias;          /* [D] */
+    param_tensor mlp_fc1_weight, mlp_fc1_bias;      /* [F, D], [F]  F = (int)(D * mlp_ratio) */
+    param_tensor mlp_fc2_weight, mlp_fc2_bias;      /* [D, F], [D] */
 } swin_block_weights;
 
 typedef struct swin_layer_weights {                    /* layers.{s} */
     swin_block_weights blocks[SWIN_MAX_DEPTH];         /* blocks.{j} */
-    float *downsample_norm_weight, *downsample_norm_bias; /* [4D] (stages before the last) */
-    float *downsample_reduction_weight;                /* [2D, 4D] */
-    float *d_downsample_norm_weight, *d_downsample_norm_bias;
-    float *d_downsample_reduction_weight;
+    param_tensor downsample_norm_weight, downsample_norm_bias; /* [4D] (stages before the last) */
+    param_tensor downsample_reduction_weight;                  /* [2D, 4D] */
 } swin_layer_weights;
 
 typedef struct swin_weights {
-    float *patch_embed_proj_weight, *patch_embed_proj_bias; /* [E, 3, P, P], [E] */
-    float *patch_embed_norm_weight, *patch_embed_norm_bias; /* [E] (patch_norm) */
+    param_tensor patch_embed_proj_weight, patch_embed_proj_bias; /* [E, 3, P, P], [E] */
+    param_tensor patch_embed_norm_weight, patch_embed_norm_bias; /* [E] (patch_norm) */
     swin_layer_weights layers[SWIN_MAX_STAGES];
-    float *norm_weight[SWIN_MAX_STAGES], *norm_bias[SWIN_MAX_STAGES]; /* norm{s}.weight/.bias [D_s] */
-    float *d_patch_embed_proj_weight, *d_patch_embed_proj_bias;
-    float *d_patch_embed_norm_weight, *d_patch_embed_norm_bias;
-    float *d_norm_weight[SWIN_MAX_STAGES], *d_norm_bias[SWIN_MAX_STAGES];
+    param_tensor norm_weight[SWIN_MAX_STAGES], norm_bias[SWIN_MAX_STAGES]; /* norm{s}.weight/.bias [D_s] */
 } swin_weights;
 
 /* VCT's Swin-B (the swinb configs): embed 128, depths 2,2,18,2, heads 4,8,16,32,

@@ -7,8 +7,10 @@
 
 #include "autograd/ag_activation.h"
 #include "autograd/ag_dropout.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
+#include "autograd/ag_softmax.h"
 #include "backbone/swin.h"
 
 /* ---- shift mask (BasicLayer.forward) ---- */
@@ -35,11 +37,6 @@ void swin_shift_mask(float *mask, int64_t Hp, int64_t Wp, int ws) {
                 }
             }
         }
-}
-
-/* a parameter as a tape leaf: it wants a gradient iff it has a gradient slot */
-static ag_var *param(ag_tape *t, float *data, float *grad, int ndim, const int64_t *shape) {
-    return ag_leaf(t, data, grad, ndim, shape, grad != NULL);
 }
 
 /* ---- relative position bias ---- */
@@ -81,14 +78,12 @@ ag_var *swin_relative_position_bias(ag_tape *t, ag_var *table, int ws, int heads
 /* xw [B*nW, N, D] -> [B*nW, N, D]; mask [nW, N, N] or NULL */
 static ag_var *window_attention(ag_tape *t, const swin_block_weights *w, ag_var *xw, int64_t B, int64_t nW, int D,
                                 int heads, int ws, ag_var *mask) {
-    const int64_t BW = B * nW, N = (int64_t)ws * ws, h = heads, hd = D / heads, M = 2 * ws - 1;
-    int64_t sqkvw[2] = {3 * (int64_t)D, D}, sqkvb[1] = {3 * (int64_t)D}, sproj[2] = {D, D}, sd[1] = {D};
-    int64_t stab[2] = {M * M, h};
-    ag_var *wqkv = param(t, w->attn_qkv_weight, w->d_attn_qkv_weight, 2, sqkvw);
-    ag_var *bqkv = w->attn_qkv_bias ? param(t, w->attn_qkv_bias, w->d_attn_qkv_bias, 1, sqkvb) : NULL;
-    ag_var *wproj = param(t, w->attn_proj_weight, w->d_attn_proj_weight, 2, sproj);
-    ag_var *bproj = param(t, w->attn_proj_bias, w->d_attn_proj_bias, 1, sd);
-    ag_var *table = param(t, w->attn_relative_position_bias_table, w->d_attn_relative_position_bias_table, 2, stab);
+    const int64_t BW = B * nW, N = (int64_t)ws * ws, h = heads, hd = D / heads;
+    ag_var *wqkv = ag_param(t, &w->attn_qkv_weight);
+    ag_var *bqkv = ag_param(t, &w->attn_qkv_bias);
+    ag_var *wproj = ag_param(t, &w->attn_proj_weight);
+    ag_var *bproj = ag_param(t, &w->attn_proj_bias);
+    ag_var *table = ag_param(t, &w->attn_relative_position_bias_table);
 
     /* qkv(x).reshape(B_, N, 3, h, hd).permute(2, 0, 3, 1, 4) */
     int64_t s5[5] = {BW, N, 3, h, hd}, s3[3] = {BW * h, N, hd};
@@ -122,21 +117,20 @@ ag_var *swin_block_forward(ag_tape *t, const swin_config *cfg, const swin_block_
                            draw_source *draws, const char *site) {
     if (!x || t->status != VCT_STATUS_OK) return NULL;
     const int ws = cfg->window_size;
-    const int64_t B = x->shape[0], F = (int64_t)((double)D * cfg->mlp_ratio);
+    const int64_t B = x->shape[0];
     char s[96];
     if (!ag_check(t, x->ndim == 3 && x->shape[1] == H * W && x->shape[2] == D, "swin block",
                   "input %s for %lldx%lld tokens of %d channels", shape_str(x->ndim, x->shape, s, sizeof s),
                   (long long)H, (long long)W, D))
         return NULL;
-    int64_t sd[1] = {D}, sf[1] = {F}, s1[2] = {F, D}, s2[2] = {D, F};
-    ag_var *n1w = param(t, w->norm1_weight, w->d_norm1_weight, 1, sd);
-    ag_var *n1b = param(t, w->norm1_bias, w->d_norm1_bias, 1, sd);
-    ag_var *n2w = param(t, w->norm2_weight, w->d_norm2_weight, 1, sd);
-    ag_var *n2b = param(t, w->norm2_bias, w->d_norm2_bias, 1, sd);
-    ag_var *f1w = param(t, w->mlp_fc1_weight, w->d_mlp_fc1_weight, 2, s1);
-    ag_var *f1b = param(t, w->mlp_fc1_bias, w->d_mlp_fc1_bias, 1, sf);
-    ag_var *f2w = param(t, w->mlp_fc2_weight, w->d_mlp_fc2_weight, 2, s2);
-    ag_var *f2b = param(t, w->mlp_fc2_bias, w->d_mlp_fc2_bias, 1, sd);
+    ag_var *n1w = ag_param(t, &w->norm1_weight);
+    ag_var *n1b = ag_param(t, &w->norm1_bias);
+    ag_var *n2w = ag_param(t, &w->norm2_weight);
+    ag_var *n2b = ag_param(t, &w->norm2_bias);
+    ag_var *f1w = ag_param(t, &w->mlp_fc1_weight);
+    ag_var *f1b = ag_param(t, &w->mlp_fc1_bias);
+    ag_var *f2w = ag_param(t, &w->mlp_fc2_weight);
+    ag_var *f2b = ag_param(t, &w->mlp_fc2_bias);
 
     /* norm1, view [B, H, W, D], zero pad right/bottom to window multiples */
     const int64_t pad_r = (ws - W % ws) % ws, pad_b = (ws - H % ws) % ws, Hp = H + pad_b, Wp = W + pad_r;

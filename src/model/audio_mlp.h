@@ -12,7 +12,7 @@
 #define VCT_MODEL_AUDIO_MLP_H
 
 #include "autograd/tape.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 typedef struct audio_mlp_config {
     int64_t in_dim;     /* 512: VGGish channels */
@@ -21,10 +21,9 @@ typedef struct audio_mlp_config {
 } audio_mlp_config;
 
 typedef struct audio_mlp_weights {
-    float *emb0_weight, *emb0_bias; /* [hidden, in], [hidden] */
-    float *emb2_weight, *emb2_bias; /* [hidden, hidden], [hidden] */
-    float *emb4_weight, *emb4_bias; /* [out, hidden], [out] */
-    float *d_emb0_weight, *d_emb0_bias, *d_emb2_weight, *d_emb2_bias, *d_emb4_weight, *d_emb4_bias;
+    param_tensor emb0_weight, emb0_bias; /* [hidden, in], [hidden] */
+    param_tensor emb2_weight, emb2_bias; /* [hidden, hidden], [hidden] */
+    param_tensor emb4_weight, emb4_bias; /* [out, hidden], [out] */
 } audio_mlp_weights;
 
 audio_mlp_config audio_mlp_default_config(void);

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 
 #define MLP_PREFIX "sem_seg_head.audio_transformation."
@@ -27,7 +28,8 @@ vct_status audio_model_load(audio_model *m, const tensor_dict *sd, const char *w
     audio_mlp_register(&m->pt, MLP_PREFIX, &m->mlp_cfg, &m->mlp);
     if (tensor_dict_find(sd, "sem_seg_head.predictor.audio_proj.weight")) {
         int64_t ps[2] = {m->mlp_cfg.out_dim, m->mlp_cfg.out_dim};
-        param_add(&m->pt, "sem_seg_head.predictor.", "audio_proj.weight", 2, ps, 1, &m->audio_proj_weight, NULL);
+        param_add(&m->pt, "sem_seg_head.predictor.", "audio_proj.weight", 2, ps, 1, PARAM_KIND_WEIGHT,
+                  &m->audio_proj_weight);
     }
     vct_status st = param_table_alloc(&m->pt, err);
     if (st == VCT_STATUS_OK) st = param_table_load(&m->pt, sd, what, NULL, err);
@@ -77,14 +79,14 @@ vct_status audio_model_run(const audio_model *m, const float *logmel, int64_t A,
     ag_tape t;
     if (st == VCT_STATUS_OK) st = ag_tape_init(&t, &mem, &scratch, 0, 0, err);
     if (st == VCT_STATUS_OK) {
-        int64_t bshape[4] = {out->B, 512, 6, 4}, ps[2] = {E, E};
+        int64_t bshape[4] = {out->B, 512, 6, 4};
         ag_var *a = ag_leaf(&t, out->selected, NULL, 4, bshape, 0), *bhwc = NULL;
         ag_var *feat = audio_mlp_forward(&t, &m->mlp_cfg, &m->mlp, a, &bhwc);
         ag_var *af = NULL;
-        if (m->audio_proj_weight) {
+        if (m->audio_proj_weight.data) {
             /* feats.audio_feat = normalize(audio_proj(mean over the 6x4 positions)) */
             int axes[2] = {2, 3};
-            ag_var *pw = ag_leaf(&t, m->audio_proj_weight, NULL, 2, ps, 0);
+            ag_var *pw = ag_param(&t, &m->audio_proj_weight);
             af = ag_l2normalize(&t, ag_linear(&t, ag_mean(&t, feat, axes, 2, 0), pw, NULL));
         }
         if (t.status != VCT_STATUS_OK) {

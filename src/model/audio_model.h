@@ -14,7 +14,7 @@ typedef struct audio_model {
     vggish_weights vgg;
     audio_mlp_config mlp_cfg;
     audio_mlp_weights mlp;
-    float *audio_proj_weight; /* [out, out], no bias; NULL when the checkpoint has none (MS3) */
+    param_tensor audio_proj_weight; /* [out, out], no bias; .data NULL when the checkpoint has none (MS3) */
 } audio_model;
 
 typedef struct audio_model_outputs {

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "autograd/ag_activation.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 #include "model/position_encoding.h"
@@ -14,139 +15,13 @@
 
 #define LN_EPS 1e-5f
 
-/* a parameter as a tape leaf; it wants a gradient iff it has a gradient buffer */
-static ag_var *pleaf(ag_tape *t, float *data, float *grad, int ndim, int64_t d0, int64_t d1) {
-    int64_t shape[2] = {d0, d1};
-    return ag_leaf(t, data, grad, ndim, shape, grad != NULL);
-}
-
-static float *off(float *p, int64_t k) { return p ? p + k : NULL; }
-
 static void add(param_table *pt, const char *prefix, const char *name, int ndim, int64_t d0, int64_t d1,
-                int trainable, float **slot, float **grad_slot) {
+                int trainable, param_kind kind, param_tensor *p) {
     int64_t shape[2] = {d0, d1};
-    param_add(pt, prefix, name, ndim, shape, trainable, slot, trainable ? grad_slot : NULL);
+    param_add(pt, prefix, name, ndim, shape, trainable, kind, p);
 }
 
 /* ------------------------------------------------------------ registration */
-
-void attn_layer_register(param_table *pt, const char *prefix, const char *mha_key, int64_t C,
-                         attn_layer_weights *w, int trainable) {
-    char n[128];
-    mha_weights *a = &w->attn;
-    snprintf(n, sizeof n, "%s.in_proj_weight", mha_key);
-    add(pt, prefix, n, 2, 3 * C, C, trainable, &a->in_proj_weight, &a->d_in_proj_weight);
-    snprintf(n, sizeof n, "%s.in_proj_bias", mha_key);
-    add(pt, prefix, n, 1, 3 * C, 0, trainable, &a->in_proj_bias, &a->d_in_proj_bias);
-    snprintf(n, sizeof n, "%s.out_proj.weight", mha_key);
-    add(pt, prefix, n, 2, C, C, trainable, &a->out_proj_weight, &a->d_out_proj_weight);
-    snprintf(n, sizeof n, "%s.out_proj.bias", mha_key);
-    add(pt, prefix, n, 1, C, 0, trainable, &a->out_proj_bias, &a->d_out_proj_bias);
-    add(pt, prefix, "norm.weight", 1, C, 0, trainable, &w->norm_weight, &w->d_norm_weight);
-    add(pt, prefix, "norm.bias", 1, C, 0, trainable, &w->norm_bias, &w->d_norm_bias);
-}
-
-void ffn_layer_register(param_table *pt, const char *prefix, int64_t C, int64_t F, ffn_layer_weights *w,
-                        int trainable) {
-    w->d_model = C;
-    w->dim_feedforward = F;
-    add(pt, prefix, "linear1.weight", 2, F, C, trainable, &w->linear1_weight, &w->d_linear1_weight);
-    add(pt, prefix, "linear1.bias", 1, F, 0, trainable, &w->linear1_bias, &w->d_linear1_bias);
-    add(pt, prefix, "linear2.weight", 2, C, F, trainable, &w->linear2_weight, &w->d_linear2_weight);
-    add(pt, prefix, "linear2.bias", 1, C, 0, trainable, &w->linear2_bias, &w->d_linear2_bias);
-    add(pt, prefix, "norm.weight", 1, C, 0, trainable, &w->norm_weight, &w->d_norm_weight);
-    add(pt, prefix, "norm.bias", 1, C, 0, trainable, &w->norm_bias, &w->d_norm_bias);
-}
-
-void mlp_register(param_table *pt, const char *prefix, int n_layers, const int64_t *dims, mlp_weights *w,
-                  int trainable) {
-    memset(w, 0, sizeof *w);
-    w->n_layers = n_layers;
-    if (n_layers < 1 || n_layers > MLP_MAX_LAYERS) {
-        /* a programming error of the caller: make registration fail visibly */
-        add(pt, prefix, "layers.<bad count>", 1, -1, 0, 0, &w->layers_weight[0], NULL);
-        return;
-    }
-    for (int i = 0; i <= n_layers; i++) w->dims[i] = dims[i];
-    for (int i = 0; i < n_layers; i++) {
-        char n[64];
-        snprintf(n, sizeof n, "layers.%d.weight", i);
-        add(pt, prefix, n, 2, dims[i + 1], dims[i], trainable, &w->layers_weight[i], &w->d_layers_weight[i]);
-        snprintf(n, sizeof n, "layers.%d.bias", i);
-        add(pt, prefix, n, 1, dims[i + 1], 0, trainable, &w->layers_bias[i], &w->d_layers_bias[i]);
-    }
-}
-
-/* ------------------------------------------------------------------ layers */
-
-ag_var *mha_forward(ag_tape *t, const mha_weights *w, int64_t M, ag_var *q, ag_var *k, ag_var *v,
-                    const unsigned char *mask) {
-    if (!q || !k || !v || t->status != VCT_STATUS_OK) return NULL;
-    char a[96], b[96], c[96];
-    if (!ag_check(t, q->ndim == 3 && k->ndim == 3 && shape_equal(3, k->shape, v->ndim, v->shape) &&
-                         q->shape[1] == k->shape[1] && q->shape[2] == k->shape[2] && M >= 1 && q->shape[2] % M == 0,
-                  "multihead_attention", "q %s, k %s, v %s with %lld heads (need [Lq,B,C], [Lk,B,C], C %% heads == 0)",
-                  shape_str(q->ndim, q->shape, a, sizeof a), shape_str(k->ndim, k->shape, b, sizeof b),
-                  shape_str(v->ndim, v->shape, c, sizeof c), (long long)M))
-        return NULL;
-    const int64_t Lq = q->shape[0], B = q->shape[1], C = q->shape[2], Lk = k->shape[0], D = C / M;
-    /* in_proj rows [0,C) = Wq, [C,2C) = Wk, [2C,3C) = Wv (torch's w.chunk(3)) */
-    ag_var *wq = pleaf(t, w->in_proj_weight, w->d_in_proj_weight, 2, C, C);
-    ag_var *wk = pleaf(t, w->in_proj_weight + C * C, off(w->d_in_proj_weight, C * C), 2, C, C);
-    ag_var *wv = pleaf(t, w->in_proj_weight + 2 * C * C, off(w->d_in_proj_weight, 2 * C * C), 2, C, C);
-    ag_var *bq = pleaf(t, w->in_proj_bias, w->d_in_proj_bias, 1, C, 0);
-    ag_var *bk = pleaf(t, w->in_proj_bias + C, off(w->d_in_proj_bias, C), 1, C, 0);
-    ag_var *bv = pleaf(t, w->in_proj_bias + 2 * C, off(w->d_in_proj_bias, 2 * C), 1, C, 0);
-    const int heads_first[3] = {1, 0, 2};
-    /* [L,B,C] -> [L,B*M,D] -> [B*M,L,D]: batch-head index b*M + h */
-    ag_var *qh = ag_permute(t, ag_reshape(t, ag_linear(t, q, wq, bq), 3, (int64_t[3]){Lq, B * M, D}), heads_first);
-    ag_var *kh = ag_permute(t, ag_reshape(t, ag_linear(t, k, wk, bk), 3, (int64_t[3]){Lk, B * M, D}), heads_first);
-    ag_var *vh = ag_permute(t, ag_reshape(t, ag_linear(t, v, wv, bv), 3, (int64_t[3]){Lk, B * M, D}), heads_first);
-    /* softmax(q / sqrt(D) k^T + mask) v per batch-head */
-    ag_var *o = ag_attention(t, qh, kh, vh, mask);
-    o = ag_reshape(t, ag_permute(t, o, heads_first), 3, (int64_t[3]){Lq, B, C});
-    return ag_linear(t, o, pleaf(t, w->out_proj_weight, w->d_out_proj_weight, 2, C, C),
-                     pleaf(t, w->out_proj_bias, w->d_out_proj_bias, 1, C, 0));
-}
-
-static ag_var *with_pos(ag_tape *t, ag_var *x, ag_var *pos) { return pos ? ag_badd(t, x, pos) : x; }
-
-static ag_var *post_norm(ag_tape *t, float *nw, float *dnw, float *nb, float *dnb, ag_var *x, ag_var *y) {
-    if (!x) return NULL;
-    int64_t C = x->shape[x->ndim - 1];
-    return ag_layernorm(t, ag_add(t, x, y), pleaf(t, nw, dnw, 1, C, 0), pleaf(t, nb, dnb, 1, C, 0), LN_EPS);
-}
-
-ag_var *cross_attn_layer_forward(ag_tape *t, const attn_layer_weights *w, int64_t M, ag_var *tgt,
-                                 ag_var *memory, const unsigned char *mask, ag_var *pos, ag_var *query_pos) {
-    ag_var *a = mha_forward(t, &w->attn, M, with_pos(t, tgt, query_pos), with_pos(t, memory, pos), memory, mask);
-    return post_norm(t, w->norm_weight, w->d_norm_weight, w->norm_bias, w->d_norm_bias, tgt, a);
-}
-
-ag_var *self_attn_layer_forward(ag_tape *t, const attn_layer_weights *w, int64_t M, ag_var *tgt,
-                                ag_var *query_pos) {
-    ag_var *qk = with_pos(t, tgt, query_pos);
-    ag_var *a = mha_forward(t, &w->attn, M, qk, qk, tgt, NULL);
-    return post_norm(t, w->norm_weight, w->d_norm_weight, w->norm_bias, w->d_norm_bias, tgt, a);
-}
-
-ag_var *ffn_layer_forward(ag_tape *t, const ffn_layer_weights *w, ag_var *x) {
-    const int64_t C = w->d_model, F = w->dim_feedforward;
-    ag_var *h = ag_relu(t, ag_linear(t, x, pleaf(t, w->linear1_weight, w->d_linear1_weight, 2, F, C),
-                                     pleaf(t, w->linear1_bias, w->d_linear1_bias, 1, F, 0)));
-    h = ag_linear(t, h, pleaf(t, w->linear2_weight, w->d_linear2_weight, 2, C, F),
-                  pleaf(t, w->linear2_bias, w->d_linear2_bias, 1, C, 0));
-    return post_norm(t, w->norm_weight, w->d_norm_weight, w->norm_bias, w->d_norm_bias, x, h);
-}
-
-ag_var *mlp_forward(ag_tape *t, const mlp_weights *w, ag_var *x) {
-    for (int i = 0; i < w->n_layers && x; i++) {
-        x = ag_linear(t, x, pleaf(t, w->layers_weight[i], w->d_layers_weight[i], 2, w->dims[i + 1], w->dims[i]),
-                      pleaf(t, w->layers_bias[i], w->d_layers_bias[i], 1, w->dims[i + 1], 0));
-        if (i < w->n_layers - 1) x = ag_relu(t, x);
-    }
-    return x;
-}
 
 /* ----------------------------------------------------------------- decoder */
 
@@ -216,19 +91,19 @@ void av_decoder_register(param_table *pt, const char *prefix, const av_decoder_c
         snprintf(p, sizeof p, "%stransformer_ffn_layers.%lld.", prefix, (long long)i);
         ffn_layer_register(pt, p, C, cfg->dim_feedforward, &w->ffn[i], trainable);
     }
-    add(pt, prefix, "decoder_norm.weight", 1, C, 0, trainable, &w->decoder_norm_weight, &w->d_decoder_norm_weight);
-    add(pt, prefix, "decoder_norm.bias", 1, C, 0, trainable, &w->decoder_norm_bias, &w->d_decoder_norm_bias);
-    add(pt, prefix, "query_feat.weight", 2, Q, C, trainable, &w->query_feat_weight, &w->d_query_feat_weight);
-    add(pt, prefix, "query_embed.weight", 2, Q, C, trainable, &w->query_embed_weight, &w->d_query_embed_weight);
-    add(pt, prefix, "level_embed.weight", 2, AV_DECODER_LEVELS, C, trainable, &w->level_embed_weight,
-        &w->d_level_embed_weight);
-    add(pt, prefix, "class_embed.weight", 2, K1, C, trainable, &w->class_embed_weight, &w->d_class_embed_weight);
-    add(pt, prefix, "class_embed.bias", 1, K1, 0, trainable, &w->class_embed_bias, &w->d_class_embed_bias);
+    add(pt, prefix, "decoder_norm.weight", 1, C, 0, trainable, PARAM_KIND_NORM, &w->decoder_norm_weight);
+    add(pt, prefix, "decoder_norm.bias", 1, C, 0, trainable, PARAM_KIND_NORM, &w->decoder_norm_bias);
+    add(pt, prefix, "query_feat.weight", 2, Q, C, trainable, PARAM_KIND_EMBEDDING, &w->query_feat_weight);
+    add(pt, prefix, "query_embed.weight", 2, Q, C, trainable, PARAM_KIND_EMBEDDING, &w->query_embed_weight);
+    add(pt, prefix, "level_embed.weight", 2, AV_DECODER_LEVELS, C, trainable, PARAM_KIND_EMBEDDING,
+        &w->level_embed_weight);
+    add(pt, prefix, "class_embed.weight", 2, K1, C, trainable, PARAM_KIND_WEIGHT, &w->class_embed_weight);
+    add(pt, prefix, "class_embed.bias", 1, K1, 0, trainable, PARAM_KIND_WEIGHT, &w->class_embed_bias);
     int64_t dims[4] = {C, C, C, cfg->mask_dim};
     snprintf(p, sizeof p, "%smask_embed.", prefix);
     mlp_register(pt, p, 3, dims, &w->mask_embed, trainable);
     if (cfg->has_proto_proj)
-        add(pt, prefix, "proto_proj.weight", 2, C, C, trainable, &w->proto_proj_weight, &w->d_proto_proj_weight);
+        add(pt, prefix, "proto_proj.weight", 2, C, C, trainable, PARAM_KIND_WEIGHT, &w->proto_proj_weight);
 }
 
 /* The sine position embedding of an h x w map as a constant [h*w, 1, C] (tokens row-major). */
@@ -252,22 +127,18 @@ static ag_var *memory_src(ag_tape *t, const av_decoder_weights *w, int64_t C, in
     const int64_t B = x->shape[0], HW = x->shape[2] * x->shape[3];
     const int to_seq[3] = {2, 0, 1};
     ag_var *s = ag_permute(t, ag_reshape(t, x, 3, (int64_t[3]){B, C, HW}), to_seq);
-    int64_t le_shape[3] = {1, 1, C};
-    ag_var *le = ag_leaf(t, w->level_embed_weight + l * C, off(w->d_level_embed_weight, l * C), 3, le_shape,
-                         w->d_level_embed_weight != NULL);
+    /* level_embed.weight[l] as [1, 1, C] (a view: its gradient lands in the table) */
+    ag_var *le = ag_reshape(t, ag_narrow(t, ag_param(t, &w->level_embed_weight), l, 1), 3, (int64_t[3]){1, 1, C});
     return ag_badd(t, s, le);
 }
 
 /* forward_prediction_heads: out [Q,B,C], mf [B,Cm,HW] -> logits [B,Q,K+1], masks [B,Q,Hm,Wm] */
 static void heads(ag_tape *t, const av_decoder_config *cfg, const av_decoder_weights *w, ag_var *out, ag_var *mf,
                   int64_t Hm, int64_t Wm, ag_var **logits, ag_var **masks) {
-    const int64_t C = cfg->hidden_dim, K1 = cfg->num_classes + 1;
     const int batch_first[3] = {1, 0, 2};
-    ag_var *d = ag_layernorm(t, out, pleaf(t, w->decoder_norm_weight, w->d_decoder_norm_weight, 1, C, 0),
-                             pleaf(t, w->decoder_norm_bias, w->d_decoder_norm_bias, 1, C, 0), LN_EPS);
+    ag_var *d = ag_layernorm(t, out, ag_param(t, &w->decoder_norm_weight), ag_param(t, &w->decoder_norm_bias), LN_EPS);
     d = ag_permute(t, d, batch_first);
-    *logits = ag_linear(t, d, pleaf(t, w->class_embed_weight, w->d_class_embed_weight, 2, K1, C),
-                        pleaf(t, w->class_embed_bias, w->d_class_embed_bias, 1, K1, 0));
+    *logits = ag_linear(t, d, ag_param(t, &w->class_embed_weight), ag_param(t, &w->class_embed_bias));
     ag_var *e = mlp_forward(t, &w->mask_embed, d);           /* [B,Q,Cm] */
     ag_var *m = ag_matmul(t, e, mf, 0, 0);                     /* einsum bqc,bchw->bqhw */
     *masks = m ? ag_reshape(t, m, 4, (int64_t[4]){m->shape[0], m->shape[1], Hm, Wm}) : NULL;
@@ -347,10 +218,8 @@ ag_var *av_decoder_forward(ag_tape *t, const av_decoder_config *cfg, const av_de
         src[l] = memory_src(t, w, C, l, mem_in[l]);
     }
     /* queries: query_feat (broadcast over B) + vision queries; query_embed as position */
-    ag_var *qpos = ag_leaf(t, w->query_embed_weight, w->d_query_embed_weight, 3, (int64_t[3]){Q, 1, C},
-                           w->d_query_embed_weight != NULL);
-    ag_var *qfeat = ag_leaf(t, w->query_feat_weight, w->d_query_feat_weight, 3, (int64_t[3]){Q, 1, C},
-                            w->d_query_feat_weight != NULL);
+    ag_var *qpos = ag_reshape(t, ag_param(t, &w->query_embed_weight), 3, (int64_t[3]){Q, 1, C});
+    ag_var *qfeat = ag_reshape(t, ag_param(t, &w->query_feat_weight), 3, (int64_t[3]){Q, 1, C});
     ag_var *x = ag_badd(t, qfeat, vision_queries);
     heads(t, cfg, w, x, mf, Hm, Wm, &out->pred_logits[0], &out->pred_masks[0]);
     for (int64_t i = 0; i < L && t->status == VCT_STATUS_OK; i++) {
@@ -397,12 +266,12 @@ ag_var *av_decoder_proto_feat(ag_tape *t, const av_decoder_config *cfg, const av
     if (!prototypes || t->status != VCT_STATUS_OK) return NULL;
     const int64_t C = cfg->hidden_dim;
     char a[96];
-    if (!ag_check(t, w->proto_proj_weight != NULL, "proto_feat", "this decoder has no proto_proj (MS3)") ||
+    if (!ag_check(t, w->proto_proj_weight.data != NULL, "proto_feat", "this decoder has no proto_proj (MS3)") ||
         !ag_check(t, prototypes->ndim == 3 && prototypes->shape[2] == C, "proto_feat", "prototypes %s: need [K,B,%lld]",
                   shape_str(prototypes->ndim, prototypes->shape, a, sizeof a), (long long)C))
         return NULL;
     const int batch_first[3] = {1, 0, 2};
     ag_var *p = ag_linear(t, ag_permute(t, prototypes, batch_first),
-                          pleaf(t, w->proto_proj_weight, w->d_proto_proj_weight, 2, C, C), NULL);
+                          ag_param(t, &w->proto_proj_weight), NULL);
     return ag_l2normalize(t, p);
 }

@@ -35,73 +35,10 @@
 #include <cjson/cJSON.h>
 
 #include "autograd/tape.h"
-#include "model/params.h"
+#include "model/transformer_layers.h"
 
 #define AV_DECODER_MAX_LAYERS 32
 #define AV_DECODER_LEVELS 4 /* audio + 3 visual scales (fixed in the reference) */
-#define MLP_MAX_LAYERS 4
-
-/* ------------------------------------------------------------------ layers */
-
-typedef struct mha_weights {                  /* nn.MultiheadAttention */
-    float *in_proj_weight, *in_proj_bias;     /* [3C, C], [3C]: rows q, k, v */
-    float *out_proj_weight, *out_proj_bias;   /* [C, C], [C] */
-    float *d_in_proj_weight, *d_in_proj_bias;
-    float *d_out_proj_weight, *d_out_proj_bias;
-} mha_weights;
-
-typedef struct attn_layer_weights {           /* CrossAttentionLayer / SelfAttentionLayer */
-    mha_weights attn;                         /* multihead_attn / self_attn */
-    float *norm_weight, *norm_bias;           /* [C] */
-    float *d_norm_weight, *d_norm_bias;
-} attn_layer_weights;
-
-typedef struct ffn_layer_weights {            /* FFNLayer */
-    int64_t d_model, dim_feedforward;         /* C, F (set by ffn_layer_register) */
-    float *linear1_weight, *linear1_bias;     /* [F, C], [F] */
-    float *linear2_weight, *linear2_bias;     /* [C, F], [C] */
-    float *norm_weight, *norm_bias;           /* [C] */
-    float *d_linear1_weight, *d_linear1_bias;
-    float *d_linear2_weight, *d_linear2_bias;
-    float *d_norm_weight, *d_norm_bias;
-} ffn_layer_weights;
-
-typedef struct mlp_weights {                  /* MLP: layers.{i}, ReLU between layers */
-    int n_layers;
-    int64_t dims[MLP_MAX_LAYERS + 1];         /* in, hidden..., out */
-    float *layers_weight[MLP_MAX_LAYERS];     /* [dims[i+1], dims[i]] */
-    float *layers_bias[MLP_MAX_LAYERS];       /* [dims[i+1]] */
-    float *d_layers_weight[MLP_MAX_LAYERS];
-    float *d_layers_bias[MLP_MAX_LAYERS];
-} mlp_weights;
-
-/* Registration under "<prefix>" (e.g. "...transformer_cross_attention_layers.0.");
- * mha_key is "multihead_attn" or "self_attn". trainable = 0 registers no gradients. */
-void attn_layer_register(param_table *pt, const char *prefix, const char *mha_key, int64_t C,
-                         attn_layer_weights *w, int trainable);
-void ffn_layer_register(param_table *pt, const char *prefix, int64_t C, int64_t F, ffn_layer_weights *w,
-                        int trainable);
-/* dims: n_layers + 1 sizes (in, hidden..., out) */
-void mlp_register(param_table *pt, const char *prefix, int n_layers, const int64_t *dims, mlp_weights *w,
-                  int trainable);
-
-/* nn.MultiheadAttention forward (torch 1.13 semantics; dropout 0). q [Lq,B,C],
- * k and v [Lk,B,C] (sequence first); M heads; mask NULL or [B*M, Lq, Lk] bytes
- * (1 = blocked, b*M + h; no row may be blocked everywhere) that must outlive the
- * tape. Returns [Lq, B, C]. */
-ag_var *mha_forward(ag_tape *t, const mha_weights *w, int64_t M, ag_var *q, ag_var *k, ag_var *v,
-                    const unsigned char *mask);
-/* post-norm CrossAttentionLayer: LN(tgt + MHA(tgt + query_pos, memory + pos, memory, mask));
- * query_pos [Lq,1|B,C] and pos [Lk,1|B,C] may be NULL (broadcast over B) */
-ag_var *cross_attn_layer_forward(ag_tape *t, const attn_layer_weights *w, int64_t M, ag_var *tgt,
-                                 ag_var *memory, const unsigned char *mask, ag_var *pos, ag_var *query_pos);
-/* post-norm SelfAttentionLayer: LN(tgt + MHA(tgt + query_pos, tgt + query_pos, tgt)) */
-ag_var *self_attn_layer_forward(ag_tape *t, const attn_layer_weights *w, int64_t M, ag_var *tgt,
-                                ag_var *query_pos);
-/* post-norm FFNLayer: LN(x + Lin2(ReLU(Lin1(x)))) */
-ag_var *ffn_layer_forward(ag_tape *t, const ffn_layer_weights *w, ag_var *x);
-/* MLP over the last dim: ReLU after every layer but the last */
-ag_var *mlp_forward(ag_tape *t, const mlp_weights *w, ag_var *x);
 
 /* ----------------------------------------------------------------- decoder */
 
@@ -120,17 +57,13 @@ typedef struct av_decoder_weights {           /* prefix "sem_seg_head.predictor.
     attn_layer_weights cross[AV_DECODER_MAX_LAYERS]; /* transformer_cross_attention_layers.{i} */
     attn_layer_weights self[AV_DECODER_MAX_LAYERS];  /* transformer_self_attention_layers.{i} */
     ffn_layer_weights ffn[AV_DECODER_MAX_LAYERS];    /* transformer_ffn_layers.{i} */
-    float *decoder_norm_weight, *decoder_norm_bias;  /* [C] */
-    float *query_feat_weight;                 /* [Q, C] */
-    float *query_embed_weight;                /* [Q, C] */
-    float *level_embed_weight;                /* [4, C]: 0 audio, 1..3 = 1/32, 1/16, 1/8 */
-    float *class_embed_weight, *class_embed_bias; /* [K+1, C], [K+1] */
+    param_tensor decoder_norm_weight, decoder_norm_bias; /* [C] */
+    param_tensor query_feat_weight;                      /* [Q, C] */
+    param_tensor query_embed_weight;                     /* [Q, C] */
+    param_tensor level_embed_weight;                     /* [4, C]: 0 audio, 1..3 = 1/32, 1/16, 1/8 */
+    param_tensor class_embed_weight, class_embed_bias;   /* [K+1, C], [K+1] */
     mlp_weights mask_embed;                   /* C -> C -> C -> mask_dim */
-    float *proto_proj_weight;                 /* [C, C], no bias (NULL for MS3) */
-    float *d_decoder_norm_weight, *d_decoder_norm_bias;
-    float *d_query_feat_weight, *d_query_embed_weight, *d_level_embed_weight;
-    float *d_class_embed_weight, *d_class_embed_bias;
-    float *d_proto_proj_weight;
+    param_tensor proto_proj_weight; /* [C, C], no bias (unregistered for MS3) */
 } av_decoder_weights;
 
 /* MODEL.MASK_FORMER / SEM_SEG_HEAD / INPUT.DATASET_MAPPER_NAME of a merged config.

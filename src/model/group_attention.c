@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "autograd/ag_assign.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_shape.h"
 
 assign_attn_config assign_attn_default_config(int64_t C) {
@@ -19,28 +19,23 @@ assign_attn_config assign_attn_default_config(int64_t C) {
 }
 
 static void add(param_table *pt, const char *prefix, const char *name, int ndim, int64_t C, int trainable,
-                float **slot, float **grad_slot) {
+                param_tensor *p) {
     int64_t shape[2] = {C, C};
-    param_add(pt, prefix, name, ndim, shape, trainable, slot, trainable ? grad_slot : NULL);
+    param_add(pt, prefix, name, ndim, shape, trainable, PARAM_KIND_WEIGHT, p); /* nn.Linear */
 }
 
 void assign_attn_register(param_table *pt, const char *prefix, const assign_attn_config *cfg,
                           assign_attn_weights *w, int trainable) {
     const int64_t C = cfg->dim;
     memset(w, 0, sizeof *w);
-    add(pt, prefix, "q_proj.weight", 2, C, trainable, &w->q_proj_weight, &w->d_q_proj_weight);
-    add(pt, prefix, "q_proj.bias", 1, C, trainable, &w->q_proj_bias, &w->d_q_proj_bias);
-    add(pt, prefix, "k_proj.weight", 2, C, trainable, &w->k_proj_weight, &w->d_k_proj_weight);
-    add(pt, prefix, "k_proj.bias", 1, C, trainable, &w->k_proj_bias, &w->d_k_proj_bias);
-    add(pt, prefix, "v_proj.weight", 2, C, trainable, &w->v_proj_weight, &w->d_v_proj_weight);
-    add(pt, prefix, "v_proj.bias", 1, C, trainable, &w->v_proj_bias, &w->d_v_proj_bias);
-    add(pt, prefix, "proj.weight", 2, C, trainable, &w->proj_weight, &w->d_proj_weight);
-    add(pt, prefix, "proj.bias", 1, C, trainable, &w->proj_bias, &w->d_proj_bias);
-}
-
-static ag_var *lin(ag_tape *t, ag_var *x, float *w, float *dw, float *b, float *db, int64_t C) {
-    int64_t ws[2] = {C, C}, bs[1] = {C};
-    return ag_linear(t, x, ag_leaf(t, w, dw, 2, ws, dw != NULL), ag_leaf(t, b, db, 1, bs, db != NULL));
+    add(pt, prefix, "q_proj.weight", 2, C, trainable, &w->q_proj_weight);
+    add(pt, prefix, "q_proj.bias", 1, C, trainable, &w->q_proj_bias);
+    add(pt, prefix, "k_proj.weight", 2, C, trainable, &w->k_proj_weight);
+    add(pt, prefix, "k_proj.bias", 1, C, trainable, &w->k_proj_bias);
+    add(pt, prefix, "v_proj.weight", 2, C, trainable, &w->v_proj_weight);
+    add(pt, prefix, "v_proj.bias", 1, C, trainable, &w->v_proj_bias);
+    add(pt, prefix, "proj.weight", 2, C, trainable, &w->proj_weight);
+    add(pt, prefix, "proj.bias", 1, C, trainable, &w->proj_bias);
 }
 
 ag_var *assign_attn_forward(ag_tape *t, const assign_attn_config *cfg, const assign_attn_weights *w, ag_var *query,
@@ -57,9 +52,9 @@ ag_var *assign_attn_forward(ag_tape *t, const assign_attn_config *cfg, const ass
                   (long long)C, (long long)C))
         return NULL;
     const int64_t B = query->shape[0], N = query->shape[1], S = key->shape[1];
-    ag_var *q = lin(t, query, w->q_proj_weight, w->d_q_proj_weight, w->q_proj_bias, w->d_q_proj_bias, C);
-    ag_var *k = lin(t, key, w->k_proj_weight, w->d_k_proj_weight, w->k_proj_bias, w->d_k_proj_bias, C);
-    ag_var *v = lin(t, key, w->v_proj_weight, w->d_v_proj_weight, w->v_proj_bias, w->d_v_proj_bias, C);
+    ag_var *q = ag_linear(t, query, ag_param(t, &w->q_proj_weight), ag_param(t, &w->q_proj_bias));
+    ag_var *k = ag_linear(t, key, ag_param(t, &w->k_proj_weight), ag_param(t, &w->k_proj_bias));
+    ag_var *v = ag_linear(t, key, ag_param(t, &w->v_proj_weight), ag_param(t, &w->v_proj_bias));
     /* raw_attn = (q @ k^T) * scale */
     ag_var *raw = ag_scale(t, ag_matmul(t, q, k, 0, 1), cfg->scale);
     float *noise = NULL;
@@ -74,7 +69,7 @@ ag_var *assign_attn_forward(ag_tape *t, const assign_attn_config *cfg, const ass
     if (!idx) return ag_fail(t, VCT_STATUS_NO_MEMORY, "assign_attn: no memory for the assignment");
     ag_var *attn = ag_assign(t, raw, noise, cfg->gumbel_tau, cfg->assign_eps, force_idx, idx);
     ag_var *out = ag_matmul(t, attn, v, 0, 0); /* [B,N,S] @ [B,S,C] */
-    out = lin(t, out, w->proj_weight, w->d_proj_weight, w->proj_bias, w->d_proj_bias, C);
+    out = ag_linear(t, out, ag_param(t, &w->proj_weight), ag_param(t, &w->proj_bias));
     if (trace && t->status == VCT_STATUS_OK) {
         trace->logits = raw;
         trace->idx = idx;

@@ -18,7 +18,7 @@
 
 #include "autograd/tape.h"
 #include "core/rng.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 typedef struct assign_attn_config {
     int64_t dim;       /* C: 256 (hidden_dim) */
@@ -29,14 +29,10 @@ typedef struct assign_attn_config {
 } assign_attn_config;
 
 typedef struct assign_attn_weights {      /* AssignAttention (qkv_bias=True) */
-    float *q_proj_weight, *q_proj_bias;   /* [C, C], [C] */
-    float *k_proj_weight, *k_proj_bias;   /* [C, C], [C] */
-    float *v_proj_weight, *v_proj_bias;   /* [C, C], [C] */
-    float *proj_weight, *proj_bias;       /* [C, C], [C] */
-    float *d_q_proj_weight, *d_q_proj_bias;
-    float *d_k_proj_weight, *d_k_proj_bias;
-    float *d_v_proj_weight, *d_v_proj_bias;
-    float *d_proj_weight, *d_proj_bias;
+    param_tensor q_proj_weight, q_proj_bias; /* [C, C], [C] */
+    param_tensor k_proj_weight, k_proj_bias; /* [C, C], [C] */
+    param_tensor v_proj_weight, v_proj_bias; /* [C, C], [C] */
+    param_tensor proj_weight, proj_bias;     /* [C, C], [C] */
 } assign_attn_weights;
 
 /* The configuration VCT builds: AssignAttention(C, 1, qkv_bias=True, gumbel=True). */

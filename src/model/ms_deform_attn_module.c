@@ -1,9 +1,10 @@
 /* ms_deform_attn_module.c: the MSDeformAttn module; see ms_deform_attn_module.h. */
 #include "model/ms_deform_attn_module.h"
 
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_msda.h"
-#include "autograd/ag_ops.h"
 #include "autograd/ag_shape.h"
+#include "autograd/ag_softmax.h"
 
 vct_status msda_module_config_check(const msda_module_config *cfg, vct_error *err) {
     if (cfg->d_model < 1 || cfg->n_heads < 1 || cfg->n_levels < 1 || cfg->n_points < 1 ||
@@ -20,7 +21,7 @@ void msda_module_register(param_table *pt, const char *prefix, const msda_module
 #define REG(name, field, nd, ...)                                                                  \
     do {                                                                                           \
         int64_t shape_[] = {__VA_ARGS__};                                                          \
-        param_add(pt, prefix, name, nd, shape_, trainable, &w->field, trainable ? &w->d_##field : NULL); \
+        param_add(pt, prefix, name, nd, shape_, trainable, PARAM_KIND_WEIGHT, &w->field);               \
     } while (0)
     REG("sampling_offsets.weight", sampling_offsets_weight, 2, MLP * 2, C);
     REG("sampling_offsets.bias", sampling_offsets_bias, 1, MLP * 2);
@@ -31,15 +32,6 @@ void msda_module_register(param_table *pt, const char *prefix, const msda_module
     REG("output_proj.weight", output_proj_weight, 2, C, C);
     REG("output_proj.bias", output_proj_bias, 1, C);
 #undef REG
-}
-
-static ag_var *leaf2(ag_tape *t, float *data, float *grad, int64_t a, int64_t b) {
-    int64_t shape[2] = {a, b};
-    return ag_leaf(t, data, grad, 2, shape, grad != NULL);
-}
-
-static ag_var *leaf1(ag_tape *t, float *data, float *grad, int64_t a) {
-    return ag_leaf(t, data, grad, 1, &a, grad != NULL);
 }
 
 ag_var *msda_module_forward(ag_tape *t, const msda_module_config *cfg, const msda_module_weights *w, ag_var *query,
@@ -58,25 +50,25 @@ ag_var *msda_module_forward(ag_tape *t, const msda_module_config *cfg, const msd
     int64_t N = query->shape[0], Lq = query->shape[1], S = input->shape[1];
 
     /* value = value_proj(input_flatten).view(N, S, M, D) */
-    ag_var *value = ag_linear(t, input, leaf2(t, w->value_proj_weight, w->d_value_proj_weight, C, C),
-                              leaf1(t, w->value_proj_bias, w->d_value_proj_bias, C));
+    ag_var *value = ag_linear(t, input, ag_param(t, &w->value_proj_weight),
+                              ag_param(t, &w->value_proj_bias));
     int64_t vshape[4] = {N, S, M, D};
     value = ag_reshape(t, value, 4, vshape);
     /* sampling_offsets(query).view(N, Lq, M, L, P, 2) */
     ag_var *off = ag_linear(t, query,
-                            leaf2(t, w->sampling_offsets_weight, w->d_sampling_offsets_weight, M * L * P * 2, C),
-                            leaf1(t, w->sampling_offsets_bias, w->d_sampling_offsets_bias, M * L * P * 2));
+                            ag_param(t, &w->sampling_offsets_weight),
+                            ag_param(t, &w->sampling_offsets_bias));
     int64_t oshape[6] = {N, Lq, M, L, P, 2};
     off = ag_reshape(t, off, 6, oshape);
     /* softmax(attention_weights(query).view(N, Lq, M, L*P), -1).view(N, Lq, M, L, P) */
     ag_var *aw = ag_linear(t, query,
-                           leaf2(t, w->attention_weights_weight, w->d_attention_weights_weight, M * L * P, C),
-                           leaf1(t, w->attention_weights_bias, w->d_attention_weights_bias, M * L * P));
+                           ag_param(t, &w->attention_weights_weight),
+                           ag_param(t, &w->attention_weights_bias));
     int64_t ashape4[4] = {N, Lq, M, L * P}, ashape5[5] = {N, Lq, M, L, P};
     aw = ag_reshape(t, ag_softmax(t, ag_reshape(t, aw, 4, ashape4)), 5, ashape5);
     /* ref[:, :, None, :, None, :] + off / offset_normalizer  (ref: model.md §1.6 item 6) */
     ag_var *loc = ag_msda_sampling_locations(t, ref, off, shapes, L);
     ag_var *out = ag_ms_deform_attn(t, value, loc, aw, shapes, level_start, L); /* [N, Lq, C] */
-    return ag_linear(t, out, leaf2(t, w->output_proj_weight, w->d_output_proj_weight, C, C),
-                     leaf1(t, w->output_proj_bias, w->d_output_proj_bias, C));
+    return ag_linear(t, out, ag_param(t, &w->output_proj_weight),
+                     ag_param(t, &w->output_proj_bias));
 }

@@ -16,7 +16,7 @@
 #define VCT_MODEL_MS_DEFORM_ATTN_MODULE_H
 
 #include "autograd/tape.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 typedef struct msda_module_config {
     int d_model;  /* 256 (CONVS_DIM) */
@@ -26,15 +26,10 @@ typedef struct msda_module_config {
 } msda_module_config;
 
 typedef struct msda_module_weights {
-    float *sampling_offsets_weight, *sampling_offsets_bias;   /* [M*L*P*2, C], [M*L*P*2] */
-    float *attention_weights_weight, *attention_weights_bias; /* [M*L*P, C], [M*L*P] */
-    float *value_proj_weight, *value_proj_bias;               /* [C, C], [C] */
-    float *output_proj_weight, *output_proj_bias;             /* [C, C], [C] */
-    /* gradients, same names with d_ (NULL if frozen) */
-    float *d_sampling_offsets_weight, *d_sampling_offsets_bias;
-    float *d_attention_weights_weight, *d_attention_weights_bias;
-    float *d_value_proj_weight, *d_value_proj_bias;
-    float *d_output_proj_weight, *d_output_proj_bias;
+    param_tensor sampling_offsets_weight, sampling_offsets_bias;   /* [M*L*P*2, C], [M*L*P*2] */
+    param_tensor attention_weights_weight, attention_weights_bias; /* [M*L*P, C], [M*L*P] */
+    param_tensor value_proj_weight, value_proj_bias;               /* [C, C], [C] */
+    param_tensor output_proj_weight, output_proj_bias;             /* [C, C], [C] */
 } msda_module_weights;
 
 /* d_model divisible by n_heads, every size >= 1 */

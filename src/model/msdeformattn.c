@@ -8,8 +8,8 @@
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
 #include "autograd/ag_interp.h"
-#include "autograd/ag_norm_extra.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
+#include "autograd/ag_norm.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 #include "model/position_encoding.h"
@@ -138,9 +138,9 @@ typedef struct reg_ctx {
 } reg_ctx;
 
 /* register "<prefix><fmt...>" with shape (a, b, c, d)[:nd] */
-static void reg(const reg_ctx *r, float **slot, float **grad_slot, int nd, int64_t a, int64_t b, int64_t c,
+static void reg(const reg_ctx *r, param_kind kind, param_tensor *p, int nd, int64_t a, int64_t b, int64_t c,
                 int64_t d, const char *fmt, ...) VCT_PRINTF(9, 10);
-static void reg(const reg_ctx *r, float **slot, float **grad_slot, int nd, int64_t a, int64_t b, int64_t c,
+static void reg(const reg_ctx *r, param_kind kind, param_tensor *p, int nd, int64_t a, int64_t b, int64_t c,
                 int64_t d, const char *fmt, ...) {
     char name[256];
     va_list ap;
@@ -148,7 +148,7 @@ static void reg(const reg_ctx *r, float **slot, float **grad_slot, int nd, int64
     vsnprintf(name, sizeof name, fmt, ap);
     va_end(ap);
     int64_t shape[4] = {a, b, c, d};
-    param_add(r->pt, r->prefix, name, nd, shape, r->trainable, slot, r->trainable ? grad_slot : NULL);
+    param_add(r->pt, r->prefix, name, nd, shape, r->trainable, kind, p);
 }
 
 void msdeformattn_register(param_table *pt, const char *prefix, const msdeformattn_config *cfg,
@@ -163,13 +163,14 @@ void msdeformattn_register(param_table *pt, const char *prefix, const msdeformat
     }
     reg_ctx r = {pt, prefix, trainable};
     int64_t C = cfg->conv_dim, L = cfg->n_levels, F = cfg->dim_feedforward;
-#define W(field) &w->field, &w->d_##field
+#define W(field) PARAM_KIND_WEIGHT, &w->field /* Conv2d, Linear, the bare transformer.level_embed Parameter */
+#define N(field) PARAM_KIND_NORM, &w->field   /* GroupNorm: input_proj.{l}.1, adapter/layer .norm */
     for (int l = 0; l < L; l++) {
         int64_t cin = cfg->in_channels[NF - 1 - l];
         reg(&r, W(input_proj_0_weight[l]), 4, C, cin, 1, 1, "input_proj.%d.0.weight", l);
         reg(&r, W(input_proj_0_bias[l]), 1, C, 0, 0, 0, "input_proj.%d.0.bias", l);
-        reg(&r, W(input_proj_1_weight[l]), 1, C, 0, 0, 0, "input_proj.%d.1.weight", l);
-        reg(&r, W(input_proj_1_bias[l]), 1, C, 0, 0, 0, "input_proj.%d.1.bias", l);
+        reg(&r, N(input_proj_1_weight[l]), 1, C, 0, 0, 0, "input_proj.%d.1.weight", l);
+        reg(&r, N(input_proj_1_bias[l]), 1, C, 0, 0, 0, "input_proj.%d.1.bias", l);
     }
     reg(&r, W(transformer_level_embed), 2, L, C, 0, 0, "transformer.level_embed");
     msda_module_config mc = msdeformattn_attn_config(cfg);
@@ -179,39 +180,34 @@ void msdeformattn_register(param_table *pt, const char *prefix, const msdeformat
         msda_module_register(pt, sub, &mc, &w->layers[i].self_attn, trainable);
         msdeformattn_layer_weights *y = &w->layers[i];
         const char *lp = "transformer.encoder.layers";
-#define Y(field) &y->field, &y->d_##field
-        reg(&r, Y(norm1_weight), 1, C, 0, 0, 0, "%s.%d.norm1.weight", lp, i);
-        reg(&r, Y(norm1_bias), 1, C, 0, 0, 0, "%s.%d.norm1.bias", lp, i);
+#define Y(field) PARAM_KIND_WEIGHT, &y->field
+#define YN(field) PARAM_KIND_NORM, &y->field /* LayerNorm */
+        reg(&r, YN(norm1_weight), 1, C, 0, 0, 0, "%s.%d.norm1.weight", lp, i);
+        reg(&r, YN(norm1_bias), 1, C, 0, 0, 0, "%s.%d.norm1.bias", lp, i);
         reg(&r, Y(linear1_weight), 2, F, C, 0, 0, "%s.%d.linear1.weight", lp, i);
         reg(&r, Y(linear1_bias), 1, F, 0, 0, 0, "%s.%d.linear1.bias", lp, i);
         reg(&r, Y(linear2_weight), 2, C, F, 0, 0, "%s.%d.linear2.weight", lp, i);
         reg(&r, Y(linear2_bias), 1, C, 0, 0, 0, "%s.%d.linear2.bias", lp, i);
-        reg(&r, Y(norm2_weight), 1, C, 0, 0, 0, "%s.%d.norm2.weight", lp, i);
-        reg(&r, Y(norm2_bias), 1, C, 0, 0, 0, "%s.%d.norm2.bias", lp, i);
+        reg(&r, YN(norm2_weight), 1, C, 0, 0, 0, "%s.%d.norm2.weight", lp, i);
+        reg(&r, YN(norm2_bias), 1, C, 0, 0, 0, "%s.%d.norm2.bias", lp, i);
 #undef Y
+#undef YN
     }
     reg(&r, W(mask_features_weight), 4, cfg->mask_dim, C, 1, 1, "mask_features.weight");
     reg(&r, W(mask_features_bias), 1, cfg->mask_dim, 0, 0, 0, "mask_features.bias");
     for (int f = 0; f < cfg->n_fpn; f++) {
         reg(&r, W(adapter_weight[f]), 4, C, cfg->in_channels[f], 1, 1, "adapter_%d.weight", f + 1);
-        reg(&r, W(adapter_norm_weight[f]), 1, C, 0, 0, 0, "adapter_%d.norm.weight", f + 1);
-        reg(&r, W(adapter_norm_bias[f]), 1, C, 0, 0, 0, "adapter_%d.norm.bias", f + 1);
+        reg(&r, N(adapter_norm_weight[f]), 1, C, 0, 0, 0, "adapter_%d.norm.weight", f + 1);
+        reg(&r, N(adapter_norm_bias[f]), 1, C, 0, 0, 0, "adapter_%d.norm.bias", f + 1);
         reg(&r, W(layer_weight[f]), 4, C, C, 3, 3, "layer_%d.weight", f + 1);
-        reg(&r, W(layer_norm_weight[f]), 1, C, 0, 0, 0, "layer_%d.norm.weight", f + 1);
-        reg(&r, W(layer_norm_bias[f]), 1, C, 0, 0, 0, "layer_%d.norm.bias", f + 1);
+        reg(&r, N(layer_norm_weight[f]), 1, C, 0, 0, 0, "layer_%d.norm.weight", f + 1);
+        reg(&r, N(layer_norm_bias[f]), 1, C, 0, 0, 0, "layer_%d.norm.bias", f + 1);
     }
 #undef W
+#undef N
 }
 
 /* ---- forward ---- */
-
-static ag_var *leaf(ag_tape *t, float *data, float *grad, int nd, int64_t a, int64_t b, int64_t c, int64_t d) {
-    int64_t shape[4] = {a, b, c, d};
-    return ag_leaf(t, data, grad, nd, shape, grad != NULL);
-}
-#define LEAF1(t, x, a) leaf(t, w->x, w->d_##x, 1, a, 0, 0, 0)
-#define LEAF2(t, x, a, b) leaf(t, w->x, w->d_##x, 2, a, b, 0, 0)
-#define LEAF4(t, x, a, b, c, d) leaf(t, w->x, w->d_##x, 4, a, b, c, d)
 
 /* [B, C, H, W] -> tokens [B, H*W, C] (flatten(2).transpose(1, 2)) */
 static ag_var *to_tokens(ag_tape *t, ag_var *x) {
@@ -260,14 +256,13 @@ static vct_status encoder_constants(ag_tape *t, const msdeformattn_config *cfg, 
 /* MSDeformAttnTransformerEncoderLayer.forward (post-norm, dropout 0) */
 static ag_var *encoder_layer(ag_tape *t, const msdeformattn_config *cfg, const msdeformattn_layer_weights *w,
                              ag_var *x, ag_var *pos, ag_var *ref, const int64_t *shapes, const int64_t *starts) {
-    int64_t C = cfg->conv_dim, F = cfg->dim_feedforward;
     msda_module_config mc = msdeformattn_attn_config(cfg);
     ag_var *q = ag_badd(t, x, pos); /* with_pos_embed */
     ag_var *a = msda_module_forward(t, &mc, &w->self_attn, q, ref, x, shapes, starts);
-    x = ag_layernorm(t, ag_add(t, x, a), LEAF1(t, norm1_weight, C), LEAF1(t, norm1_bias, C), NORM_EPS);
-    ag_var *h = ag_relu(t, ag_linear(t, x, LEAF2(t, linear1_weight, F, C), LEAF1(t, linear1_bias, F)));
-    h = ag_linear(t, h, LEAF2(t, linear2_weight, C, F), LEAF1(t, linear2_bias, C));
-    return ag_layernorm(t, ag_add(t, x, h), LEAF1(t, norm2_weight, C), LEAF1(t, norm2_bias, C), NORM_EPS);
+    x = ag_layernorm(t, ag_add(t, x, a), ag_param(t, &w->norm1_weight), ag_param(t, &w->norm1_bias), NORM_EPS);
+    ag_var *h = ag_relu(t, ag_linear(t, x, ag_param(t, &w->linear1_weight), ag_param(t, &w->linear1_bias)));
+    h = ag_linear(t, h, ag_param(t, &w->linear2_weight), ag_param(t, &w->linear2_bias));
+    return ag_layernorm(t, ag_add(t, x, h), ag_param(t, &w->norm2_weight), ag_param(t, &w->norm2_bias), NORM_EPS);
 }
 
 ag_var *msdeformattn_forward(ag_tape *t, const msdeformattn_config *cfg, const msdeformattn_weights *w,
@@ -303,7 +298,7 @@ ag_var *msdeformattn_forward(ag_tape *t, const msdeformattn_config *cfg, const m
     if (st != VCT_STATUS_OK) return ag_fail(t, st, "%s", t->err.msg);
     int64_t rshape[4] = {1, S, L, 2};
     ag_var *ref = ag_leaf(t, ref_data, NULL, 4, rshape, 0);
-    ag_var *level_embed = LEAF2(t, transformer_level_embed, L, C);
+    ag_var *level_embed = ag_param(t, &w->transformer_level_embed);
     ag_var *lvl_pos[NF];
     for (int64_t l = 0; l < L; l++) {
         int64_t HW = shapes[2 * l] * shapes[2 * l + 1], pshape[3] = {1, HW, C};
@@ -317,9 +312,9 @@ ag_var *msdeformattn_forward(ag_tape *t, const msdeformattn_config *cfg, const m
     ag_var *src[NF];
     for (int64_t l = 0; l < L; l++) {
         int f = NF - 1 - (int)l;
-        ag_var *y = ag_conv2d(t, feats[f], LEAF4(t, input_proj_0_weight[l], C, cfg->in_channels[f], 1, 1),
-                              LEAF1(t, input_proj_0_bias[l], C), 1, 0, 1, 1);
-        y = ag_groupnorm(t, y, LEAF1(t, input_proj_1_weight[l], C), LEAF1(t, input_proj_1_bias[l], C), G, NORM_EPS);
+        ag_var *y = ag_conv2d(t, feats[f], ag_param(t, &w->input_proj_0_weight[l]),
+                              ag_param(t, &w->input_proj_0_bias[l]), 1, 0, 1, 1);
+        y = ag_groupnorm(t, y, ag_param(t, &w->input_proj_1_weight[l]), ag_param(t, &w->input_proj_1_bias[l]), G, NORM_EPS);
         src[l] = to_tokens(t, y);
     }
     ag_var *x = ag_keep(t, m0, ag_concat(t, src, (int)L, 1));
@@ -344,20 +339,20 @@ ag_var *msdeformattn_forward(ag_tape *t, const msdeformattn_config *cfg, const m
     /* FPN levels, coarse to fine: feature n_fpn-1 down to 0 */
     for (int f = cfg->n_fpn - 1; f >= 0; f--) {
         size_t m = ag_mark(t);
-        ag_var *lat = ag_conv2d(t, feats[f], LEAF4(t, adapter_weight[f], C, cfg->in_channels[f], 1, 1), NULL, 1, 0, 1,
+        ag_var *lat = ag_conv2d(t, feats[f], ag_param(t, &w->adapter_weight[f]), NULL, 1, 0, 1,
                                 1);
-        lat = ag_groupnorm(t, lat, LEAF1(t, adapter_norm_weight[f], C), LEAF1(t, adapter_norm_bias[f], C), G, NORM_EPS);
+        lat = ag_groupnorm(t, lat, ag_param(t, &w->adapter_norm_weight[f]), ag_param(t, &w->adapter_norm_bias[f]), G, NORM_EPS);
         /* y = cur_fpn + F.interpolate(out[-1], size=cur_fpn.shape[-2:], bilinear, align_corners=False) */
         ag_var *y = lat ? ag_add(t, lat, ag_interpolate_bilinear(t, outs[n_out - 1], lat->shape[2], lat->shape[3], 0))
                         : NULL;
-        y = ag_conv2d(t, y, LEAF4(t, layer_weight[f], C, C, 3, 3), NULL, 1, 1, 1, 1);
-        y = ag_groupnorm(t, y, LEAF1(t, layer_norm_weight[f], C), LEAF1(t, layer_norm_bias[f], C), G, NORM_EPS);
+        y = ag_conv2d(t, y, ag_param(t, &w->layer_weight[f]), NULL, 1, 1, 1, 1);
+        y = ag_groupnorm(t, y, ag_param(t, &w->layer_norm_weight[f]), ag_param(t, &w->layer_norm_bias[f]), G, NORM_EPS);
         outs[n_out++] = ag_keep(t, m, ag_relu(t, y));
     }
     for (int k = 0; k < MSDEFORMATTN_N_MS; k++) out->multi_scale_features[k] = outs[k];
     out->mask_features =
-        ag_conv2d(t, outs[n_out - 1], LEAF4(t, mask_features_weight, cfg->mask_dim, C, 1, 1),
-                  LEAF1(t, mask_features_bias, cfg->mask_dim), 1, 0, 1, 1);
+        ag_conv2d(t, outs[n_out - 1], ag_param(t, &w->mask_features_weight),
+                  ag_param(t, &w->mask_features_bias), 1, 0, 1, 1);
     if (t->status != VCT_STATUS_OK) {
         memset(out->multi_scale_features, 0, sizeof out->multi_scale_features);
         out->mask_features = NULL;

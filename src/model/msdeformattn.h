@@ -26,7 +26,7 @@
 
 #include "autograd/tape.h"
 #include "model/ms_deform_attn_module.h"
-#include "model/params.h"
+#include "autograd/param_table.h"
 
 #define MSDEFORMATTN_N_FEATURES 4    /* res2..res5 */
 #define MSDEFORMATTN_MAX_ENC_LAYERS 16
@@ -47,38 +47,25 @@ typedef struct msdeformattn_config {
 
 typedef struct msdeformattn_layer_weights { /* transformer.encoder.layers.{i}. */
     msda_module_weights self_attn;
-    float *norm1_weight, *norm1_bias;     /* [C] */
-    float *linear1_weight, *linear1_bias; /* [F, C], [F] */
-    float *linear2_weight, *linear2_bias; /* [C, F], [C] */
-    float *norm2_weight, *norm2_bias;     /* [C] */
-    float *d_norm1_weight, *d_norm1_bias;
-    float *d_linear1_weight, *d_linear1_bias;
-    float *d_linear2_weight, *d_linear2_bias;
-    float *d_norm2_weight, *d_norm2_bias;
+    param_tensor norm1_weight, norm1_bias;     /* [C] */
+    param_tensor linear1_weight, linear1_bias; /* [F, C], [F] */
+    param_tensor linear2_weight, linear2_bias; /* [C, F], [C] */
+    param_tensor norm2_weight, norm2_bias;     /* [C] */
 } msdeformattn_layer_weights;
 
 typedef struct msdeformattn_weights {
     /* input_proj.{l}.0.weight [C, Cin, 1, 1], .0.bias [C]; .1.weight/.1.bias [C] (GroupNorm) */
-    float *input_proj_0_weight[MSDEFORMATTN_N_FEATURES], *input_proj_0_bias[MSDEFORMATTN_N_FEATURES];
-    float *input_proj_1_weight[MSDEFORMATTN_N_FEATURES], *input_proj_1_bias[MSDEFORMATTN_N_FEATURES];
-    float *transformer_level_embed; /* [L, C] */
+    param_tensor input_proj_0_weight[MSDEFORMATTN_N_FEATURES], input_proj_0_bias[MSDEFORMATTN_N_FEATURES];
+    param_tensor input_proj_1_weight[MSDEFORMATTN_N_FEATURES], input_proj_1_bias[MSDEFORMATTN_N_FEATURES];
+    param_tensor transformer_level_embed; /* [L, C] */
     msdeformattn_layer_weights layers[MSDEFORMATTN_MAX_ENC_LAYERS];
     /* adapter_{i}.weight [C, Cin, 1, 1], adapter_{i}.norm.weight/.bias [C] (index i-1) */
-    float *adapter_weight[MSDEFORMATTN_N_FEATURES], *adapter_norm_weight[MSDEFORMATTN_N_FEATURES],
-        *adapter_norm_bias[MSDEFORMATTN_N_FEATURES];
+    param_tensor adapter_weight[MSDEFORMATTN_N_FEATURES], adapter_norm_weight[MSDEFORMATTN_N_FEATURES],
+        adapter_norm_bias[MSDEFORMATTN_N_FEATURES];
     /* layer_{i}.weight [C, C, 3, 3], layer_{i}.norm.weight/.bias [C] */
-    float *layer_weight[MSDEFORMATTN_N_FEATURES], *layer_norm_weight[MSDEFORMATTN_N_FEATURES],
-        *layer_norm_bias[MSDEFORMATTN_N_FEATURES];
-    float *mask_features_weight, *mask_features_bias; /* [mask_dim, C, 1, 1], [mask_dim] */
-    /* gradients, same names with d_ (NULL if frozen) */
-    float *d_input_proj_0_weight[MSDEFORMATTN_N_FEATURES], *d_input_proj_0_bias[MSDEFORMATTN_N_FEATURES];
-    float *d_input_proj_1_weight[MSDEFORMATTN_N_FEATURES], *d_input_proj_1_bias[MSDEFORMATTN_N_FEATURES];
-    float *d_transformer_level_embed;
-    float *d_adapter_weight[MSDEFORMATTN_N_FEATURES], *d_adapter_norm_weight[MSDEFORMATTN_N_FEATURES],
-        *d_adapter_norm_bias[MSDEFORMATTN_N_FEATURES];
-    float *d_layer_weight[MSDEFORMATTN_N_FEATURES], *d_layer_norm_weight[MSDEFORMATTN_N_FEATURES],
-        *d_layer_norm_bias[MSDEFORMATTN_N_FEATURES];
-    float *d_mask_features_weight, *d_mask_features_bias;
+    param_tensor layer_weight[MSDEFORMATTN_N_FEATURES], layer_norm_weight[MSDEFORMATTN_N_FEATURES],
+        layer_norm_bias[MSDEFORMATTN_N_FEATURES];
+    param_tensor mask_features_weight, mask_features_bias; /* [mask_dim, C, 1, 1], [mask_dim] */
 } msdeformattn_weights;
 
 typedef struct msdeformattn_outputs {

@@ -6,7 +6,6 @@
 
 #include "autograd/ag_activation.h"
 #include "autograd/ag_conv.h"
-#include "autograd/ag_ops.h"
 #include "autograd/ag_shape.h"
 
 /* the shape of sd[prefix name] (any float dtype), or fail naming it */
@@ -74,8 +73,8 @@ vct_status ppqg_config_from_case(ppqg_config *cfg, const av_decoder_config *dec,
 }
 
 static void add(param_table *pt, const char *prefix, const char *name, int ndim, const int64_t *shape, int trainable,
-                float **slot, float **grad_slot) {
-    param_add(pt, prefix, name, ndim, shape, trainable, slot, trainable ? grad_slot : NULL);
+                param_kind kind, param_tensor *p) {
+    param_add(pt, prefix, name, ndim, shape, trainable, kind, p);
 }
 
 void ppqg_register(param_table *pt, const char *prefix, const ppqg_config *cfg, ppqg_weights *w, int trainable) {
@@ -83,17 +82,14 @@ void ppqg_register(param_table *pt, const char *prefix, const ppqg_config *cfg, 
     memset(w, 0, sizeof *w);
     char p[256];
     if (cfg->num_prototypes > 0)
-        add(pt, prefix, "prototype.weight", 2, (int64_t[2]){cfg->num_prototypes, C}, trainable, &w->prototype_weight,
-            &w->d_prototype_weight);
-    add(pt, prefix, "pre_proj.0.weight", 4, (int64_t[4]){P, Cin, 1, 1}, trainable, &w->pre_proj_0_weight,
-        &w->d_pre_proj_0_weight);
-    add(pt, prefix, "pre_proj.0.bias", 1, (int64_t[1]){P}, trainable, &w->pre_proj_0_bias, &w->d_pre_proj_0_bias);
-    add(pt, prefix, "pre_proj.2.weight", 4, (int64_t[4]){P, P, 3, 3}, trainable, &w->pre_proj_2_weight,
-        &w->d_pre_proj_2_weight);
-    add(pt, prefix, "pre_proj.2.bias", 1, (int64_t[1]){P}, trainable, &w->pre_proj_2_bias, &w->d_pre_proj_2_bias);
-    add(pt, prefix, "pre_proj.4.weight", 4, (int64_t[4]){C, P, 1, 1}, trainable, &w->pre_proj_4_weight,
-        &w->d_pre_proj_4_weight);
-    add(pt, prefix, "pre_proj.4.bias", 1, (int64_t[1]){C}, trainable, &w->pre_proj_4_bias, &w->d_pre_proj_4_bias);
+        add(pt, prefix, "prototype.weight", 2, (int64_t[2]){cfg->num_prototypes, C}, trainable, PARAM_KIND_EMBEDDING,
+            &w->prototype_weight);
+    add(pt, prefix, "pre_proj.0.weight", 4, (int64_t[4]){P, Cin, 1, 1}, trainable, PARAM_KIND_WEIGHT, &w->pre_proj_0_weight);
+    add(pt, prefix, "pre_proj.0.bias", 1, (int64_t[1]){P}, trainable, PARAM_KIND_WEIGHT, &w->pre_proj_0_bias);
+    add(pt, prefix, "pre_proj.2.weight", 4, (int64_t[4]){P, P, 3, 3}, trainable, PARAM_KIND_WEIGHT, &w->pre_proj_2_weight);
+    add(pt, prefix, "pre_proj.2.bias", 1, (int64_t[1]){P}, trainable, PARAM_KIND_WEIGHT, &w->pre_proj_2_bias);
+    add(pt, prefix, "pre_proj.4.weight", 4, (int64_t[4]){C, P, 1, 1}, trainable, PARAM_KIND_WEIGHT, &w->pre_proj_4_weight);
+    add(pt, prefix, "pre_proj.4.bias", 1, (int64_t[1]){C}, trainable, PARAM_KIND_WEIGHT, &w->pre_proj_4_bias);
     int64_t dims[4] = {cfg->num_pixel, cfg->mixer_hidden, cfg->mixer_hidden, cfg->num_query};
     snprintf(p, sizeof p, "%squery_mixer.", prefix);
     mlp_register(pt, p, 3, dims, &w->query_mixer, trainable);
@@ -105,18 +101,16 @@ void ppqg_register(param_table *pt, const char *prefix, const ppqg_config *cfg, 
     assign_attn_register(pt, p, &cfg->assign, &w->assign_attn, trainable);
 }
 
-static ag_var *conv(ag_tape *t, ag_var *x, float *wt, float *dwt, float *b, float *db, int64_t O, int64_t I,
-                    int64_t k) {
-    ag_var *wv = ag_leaf(t, wt, dwt, 4, (int64_t[4]){O, I, k, k}, dwt != NULL);
-    ag_var *bv = ag_leaf(t, b, db, 1, (int64_t[1]){O}, db != NULL);
-    return ag_conv2d(t, x, wv, bv, 1, k / 2, 1, 1);
+/* nn.Conv2d(k, padding=k/2) of pre_proj; k from the weight's shape */
+static ag_var *conv(ag_tape *t, ag_var *x, const param_tensor *wt, const param_tensor *b) {
+    return ag_conv2d(t, x, ag_param(t, wt), ag_param(t, b), 1, wt->shape[3] / 2, 1, 1);
 }
 
 ag_var *ppqg_forward(ag_tape *t, const ppqg_config *cfg, const ppqg_weights *w, ag_var *mask_features,
                      draw_source *draws, const int64_t *force_idx, ppqg_outputs *out) {
     if (out) memset(out, 0, sizeof *out);
     if (!mask_features || t->status != VCT_STATUS_OK) return NULL;
-    const int64_t Cin = cfg->in_channels, P = cfg->proj_channels, C = cfg->out_channels, Q = cfg->num_query;
+    const int64_t Cin = cfg->in_channels, C = cfg->out_channels, Q = cfg->num_query;
     char a[96];
     if (!ag_check(t, mask_features->ndim == 4 && mask_features->shape[1] == Cin &&
                          mask_features->shape[2] * mask_features->shape[3] == cfg->num_pixel,
@@ -127,11 +121,9 @@ ag_var *ppqg_forward(ag_tape *t, const ppqg_config *cfg, const ppqg_weights *w, 
         return NULL;
     const int64_t B = mask_features->shape[0], HW = cfg->num_pixel;
     /* pre_proj */
-    ag_var *x = ag_relu(t, conv(t, mask_features, w->pre_proj_0_weight, w->d_pre_proj_0_weight, w->pre_proj_0_bias,
-                                w->d_pre_proj_0_bias, P, Cin, 1));
-    x = ag_relu(t, conv(t, x, w->pre_proj_2_weight, w->d_pre_proj_2_weight, w->pre_proj_2_bias, w->d_pre_proj_2_bias,
-                        P, P, 3));
-    x = conv(t, x, w->pre_proj_4_weight, w->d_pre_proj_4_weight, w->pre_proj_4_bias, w->d_pre_proj_4_bias, C, P, 1);
+    ag_var *x = ag_relu(t, conv(t, mask_features, &w->pre_proj_0_weight, &w->pre_proj_0_bias));
+    x = ag_relu(t, conv(t, x, &w->pre_proj_2_weight, &w->pre_proj_2_bias));
+    x = conv(t, x, &w->pre_proj_4_weight, &w->pre_proj_4_bias);
     x = ag_reshape(t, x, 3, (int64_t[3]){B, C, HW});
     /* query_mixer over the pixel axis: [B,C,HW] -> [B,C,Q] -> [Q,B,C] */
     const int to_seq[3] = {2, 0, 1}, swap01[3] = {1, 0, 2}, swap12[3] = {0, 2, 1};
@@ -140,8 +132,7 @@ ag_var *ppqg_forward(ag_tape *t, const ppqg_config *cfg, const ppqg_weights *w, 
     if (cfg->num_prototypes > 0) {
         /* prototype.weight.unsqueeze(1).repeat(1, B, 1): 0 + p broadcast over B (exact) */
         const int64_t K = cfg->num_prototypes;
-        ag_var *p1 = ag_leaf(t, w->prototype_weight, w->d_prototype_weight, 3, (int64_t[3]){K, 1, C},
-                             w->d_prototype_weight != NULL);
+        ag_var *p1 = ag_reshape(t, ag_param(t, &w->prototype_weight), 3, (int64_t[3]){K, 1, C});
         ag_var *zeros = ag_new(t, 3, (int64_t[3]){K, B, C});
         if (!zeros) return NULL;
         memset(zeros->data, 0, (size_t)(K * B * C) * sizeof(float));

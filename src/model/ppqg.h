@@ -33,17 +33,13 @@ typedef struct ppqg_config {
 } ppqg_config;
 
 typedef struct ppqg_weights {               /* prefix "...predictor.visual_query_block." */
-    float *prototype_weight;                /* [K_p, C] (NULL for VCQ) */
-    float *pre_proj_0_weight, *pre_proj_0_bias; /* [P, Cin, 1, 1], [P] */
-    float *pre_proj_2_weight, *pre_proj_2_bias; /* [P, P, 3, 3], [P] */
-    float *pre_proj_4_weight, *pre_proj_4_bias; /* [C, P, 1, 1], [C] */
+    param_tensor prototype_weight;                   /* [K_p, C] (unregistered for VCQ) */
+    param_tensor pre_proj_0_weight, pre_proj_0_bias; /* [P, Cin, 1, 1], [P] */
+    param_tensor pre_proj_2_weight, pre_proj_2_bias; /* [P, P, 3, 3], [P] */
+    param_tensor pre_proj_4_weight, pre_proj_4_bias; /* [C, P, 1, 1], [C] */
     mlp_weights query_mixer;                /* HW -> MH -> MH -> Q */
     attn_layer_weights pre_attn;            /* multihead_attn [3C,C].., norm [C] (PPQG only) */
     assign_attn_weights assign_attn;
-    float *d_prototype_weight;
-    float *d_pre_proj_0_weight, *d_pre_proj_0_bias;
-    float *d_pre_proj_2_weight, *d_pre_proj_2_bias;
-    float *d_pre_proj_4_weight, *d_pre_proj_4_bias;
 } ppqg_weights;
 
 /* Sizes from the checkpoint sd under prefix (e.g. "sem_seg_head.predictor.visual_query_block."),

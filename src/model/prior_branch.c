@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "autograd/ag_activation.h"
-#include "autograd/ag_ops.h"
+#include "autograd/ag_linalg.h"
 #include "autograd/ag_shape.h"
 #include "io/yaml.h"
 
@@ -41,15 +41,11 @@ void prior_branch_register(param_table *pt, const swin_config *cfg, prior_branch
         const int64_t s1[2] = {R, C}, sR[1] = {R}, s2[2] = {C, R}, sC[1] = {C};
         char prefix[48];
         snprintf(prefix, sizeof prefix, "scale_factor_module.%d.", i);
-        param_add(pt, prefix, "fc1.weight", 2, s1, trainable, &g->fc1_weight, trainable ? &g->d_fc1_weight : NULL);
-        param_add(pt, prefix, "fc1.bias", 1, sR, trainable, &g->fc1_bias, trainable ? &g->d_fc1_bias : NULL);
-        param_add(pt, prefix, "fc2.weight", 2, s2, trainable, &g->fc2_weight, trainable ? &g->d_fc2_weight : NULL);
-        param_add(pt, prefix, "fc2.bias", 1, sC, trainable, &g->fc2_bias, trainable ? &g->d_fc2_bias : NULL);
+        param_add(pt, prefix, "fc1.weight", 2, s1, trainable, PARAM_KIND_WEIGHT, &g->fc1_weight);
+        param_add(pt, prefix, "fc1.bias", 1, sR, trainable, PARAM_KIND_WEIGHT, &g->fc1_bias);
+        param_add(pt, prefix, "fc2.weight", 2, s2, trainable, PARAM_KIND_WEIGHT, &g->fc2_weight);
+        param_add(pt, prefix, "fc2.bias", 1, sC, trainable, PARAM_KIND_WEIGHT, &g->fc2_bias);
     }
-}
-
-static ag_var *param(ag_tape *t, float *data, float *grad, int ndim, const int64_t *shape) {
-    return ag_leaf(t, data, grad, ndim, shape, grad != NULL);
 }
 
 ag_var *prior_gate_forward(ag_tape *t, const prior_gate_weights *w, ag_var *p) {
@@ -57,14 +53,13 @@ ag_var *prior_gate_forward(ag_tape *t, const prior_gate_weights *w, ag_var *p) {
     char s[96];
     if (!ag_check(t, p->ndim == 4, "channel gate", "input %s, expected [B,C,H,W]", shape_str(p->ndim, p->shape, s, sizeof s)))
         return NULL;
-    const int64_t B = p->shape[0], C = p->shape[1], R = gate_hidden((int)C);
-    const int64_t s1[2] = {R, C}, sR[1] = {R}, s2[2] = {C, R}, sC[1] = {C};
+    const int64_t B = p->shape[0], C = p->shape[1];
     int hw[2] = {2, 3};
     ag_var *y = ag_mean(t, p, hw, 2, 0); /* AdaptiveAvgPool2d(1).view(b, -1): [B, C] */
-    y = ag_relu(t, ag_linear(t, y, param(t, w->fc1_weight, w->d_fc1_weight, 2, s1),
-                             param(t, w->fc1_bias, w->d_fc1_bias, 1, sR)));
-    y = ag_sigmoid(t, ag_linear(t, y, param(t, w->fc2_weight, w->d_fc2_weight, 2, s2),
-                                param(t, w->fc2_bias, w->d_fc2_bias, 1, sC)));
+    y = ag_relu(t, ag_linear(t, y, ag_param(t, &w->fc1_weight),
+                             ag_param(t, &w->fc1_bias)));
+    y = ag_sigmoid(t, ag_linear(t, y, ag_param(t, &w->fc2_weight),
+                                ag_param(t, &w->fc2_bias)));
     return ag_reshape(t, y, 4, (int64_t[4]){B, C, 1, 1});
 }
 

@@ -17,10 +17,8 @@
 #include "backbone/swin.h"
 
 typedef struct prior_gate_weights { /* scale_factor_module.{i} */
-    float *fc1_weight, *fc1_bias;   /* [C/16, C], [C/16] */
-    float *fc2_weight, *fc2_bias;   /* [C, C/16], [C] */
-    float *d_fc1_weight, *d_fc1_bias;
-    float *d_fc2_weight, *d_fc2_bias;
+    param_tensor fc1_weight, fc1_bias; /* [C/16, C], [C/16] */
+    param_tensor fc2_weight, fc2_bias; /* [C, C/16], [C] */
 } prior_gate_weights;
 
 typedef struct prior_branch_weights {

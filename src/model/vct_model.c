@@ -116,7 +116,7 @@ vct_status vct_model_build(vct_model *m, cJSON *config, const char *config_sourc
     ppqg_register(pt, VQB_PREFIX, &m->q_cfg, &m->q, 0);
     if (m->dec_cfg.has_proto_proj) { /* S4/AVSS: the prototype-audio loss's projection (unused at inference) */
         const int64_t E = m->audio.mlp_cfg.out_dim, ps[2] = {E, E};
-        param_add(pt, PRED_PREFIX, "audio_proj.weight", 2, ps, 0, &m->audio.audio_proj_weight, NULL);
+        param_add(pt, PRED_PREFIX, "audio_proj.weight", 2, ps, 0, PARAM_KIND_WEIGHT, &m->audio.audio_proj_weight);
     }
     if ((st = param_table_alloc(pt, err)) != VCT_STATUS_OK) return st;
     if ((st = param_table_load(pt, sd, what, &m->n_unused, err)) != VCT_STATUS_OK) {

@@ -57,7 +57,34 @@ static double loss(void *ctx) {
     return l;
 }
 
+/* ag_narrow: a view of rows [start, start+len) sharing data and gradient */
+static void narrow_checks(void) {
+    vct_error err;
+    arena mem = {0};
+    ag_tape t;
+    float x[12], gx[12] = {0};
+    for (int i = 0; i < 12; i++) x[i] = (float)i;
+    arena_init(&mem, 1 << 16, &err);
+    ag_tape_init(&t, &mem, NULL, 1, 16, &err);
+    ag_var *vx = ag_leaf(&t, x, gx, 2, (int64_t[2]){4, 3}, 1);
+    ag_var *v = ag_narrow(&t, vx, 1, 2);
+    tl_expect(v && v->data == x + 3 && v->grad == gx + 3 && v->ndim == 2 && v->shape[0] == 2 && v->shape[1] == 3 &&
+                  v->requires_grad,
+              "narrow is a view of rows 1..2", "%s", t.err.msg);
+    ag_var *y = ag_scale(&t, v, 2.0f);
+    vct_status st = ag_backward(&t, y, NULL, &err);
+    int ok = st == VCT_STATUS_OK;
+    for (int i = 0; i < 12; i++) ok &= gx[i] == (i >= 3 && i < 9 ? 2.0f : 0.0f);
+    tl_expect(ok, "narrow's gradient lands in the parent's rows", "%s", err.msg);
+    tl_expect(ag_narrow(&t, vx, 3, 2) == NULL && t.status == VCT_STATUS_SHAPE && strstr(t.err.msg, "narrow") &&
+                  strstr(t.err.msg, "rows [3, 5) of [4,3]"),
+              "out-of-range narrow named", "'%s'", t.err.msg);
+    ag_tape_free(&t);
+    arena_free(&mem);
+}
+
 int main(void) {
+    narrow_checks();
     tensor_dict ref;
     if (tl_ref_open("ag_shape", &ref)) return tl_summary("test_ag_shape");
     chain c;

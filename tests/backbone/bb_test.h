@@ -115,7 +115,7 @@ static inline int bbt_setup(bbt *f, const char *label, const backbone_kind *kind
         } else if (strncmp(nm, "grad.backbone.", 14) == 0) {
             n_grad++;
             const param_entry *e = param_table_find(&f->pt, nm + 5);
-            if (!e || !e->trainable || !e->grad_slot)
+            if (!e || !e->trainable || !e->handle)
                 bad += !tl_expect(0, lab, "%s is not trainable here", nm + 5);
         }
     }

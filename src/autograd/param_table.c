@@ -1,5 +1,5 @@
-/* params.c: see params.h. */
-#include "model/params.h"
+/* param_table.c: see param_table.h. */
+#include "autograd/param_table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +16,17 @@ void param_table_free(param_table *pt) {
 }
 
 void param_add(param_table *pt, const char *prefix, const char *name, int ndim, const int64_t *shape,
-               int trainable, float **slot, float **grad_slot) {
+               int trainable, param_kind kind, param_tensor *p) {
     if (pt->status != VCT_STATUS_OK) return;
     if (pt->data) {
         pt->status = vct_fail(&pt->err, VCT_STATUS_INTERNAL, "param_add(%s%s) after allocation", prefix, name);
         return;
     }
-    if (ndim < 0 || ndim > 4) {
+    if (!p) {
+        pt->status = vct_fail(&pt->err, VCT_STATUS_INTERNAL, "param %s%s: no handle", prefix, name);
+        return;
+    }
+    if (ndim < 0 || ndim > PARAM_MAX_DIMS) {
         pt->status = vct_fail(&pt->err, VCT_STATUS_INTERNAL, "param %s%s: %d dims", prefix, name, ndim);
         return;
     }
@@ -59,8 +63,14 @@ void param_add(param_table *pt, const char *prefix, const char *name, int ndim, 
     /* keep every tensor 16-float (64-byte) aligned */
     pt->total += (e->numel + 15) / 16 * 16;
     e->trainable = trainable;
-    e->slot = slot;
-    e->grad_slot = grad_slot;
+    e->kind = kind;
+    e->handle = p;
+    memset(p, 0, sizeof *p);
+    p->ndim = ndim;
+    for (int i = 0; i < ndim; i++) p->shape[i] = shape[i];
+    p->name = full;
+    p->trainable = trainable;
+    p->kind = kind;
 }
 
 vct_status param_table_alloc(param_table *pt, vct_error *err) {
@@ -71,7 +81,7 @@ vct_status param_table_alloc(param_table *pt, vct_error *err) {
         return vct_fail(err, VCT_STATUS_NO_MEMORY, "cannot allocate %lld parameters", (long long)pt->total);
     memset(pt->data, 0, (size_t)pt->total * sizeof(float));
     for (int64_t i = 0; i < pt->count; i++)
-        if (pt->items[i].slot) *pt->items[i].slot = pt->data + pt->items[i].offset;
+        pt->items[i].handle->data = pt->data + pt->items[i].offset;
     return VCT_STATUS_OK;
 }
 
@@ -83,7 +93,7 @@ vct_status param_table_alloc_grads(param_table *pt, vct_error *err) {
     }
     memset(pt->grad, 0, (size_t)pt->total * sizeof(float));
     for (int64_t i = 0; i < pt->count; i++)
-        if (pt->items[i].grad_slot) *pt->items[i].grad_slot = pt->grad + pt->items[i].offset;
+        if (pt->items[i].trainable) pt->items[i].handle->grad = pt->grad + pt->items[i].offset;
     return VCT_STATUS_OK;
 }
 
@@ -91,6 +101,21 @@ const param_entry *param_table_find(const param_table *pt, const char *name) {
     for (int64_t i = 0; i < pt->count; i++)
         if (strcmp(pt->items[i].name, name) == 0) return &pt->items[i];
     return NULL;
+}
+
+int64_t param_table_count(const param_table *pt) { return pt->count; }
+
+const param_entry *param_table_at(const param_table *pt, int64_t i) {
+    return i >= 0 && i < pt->count ? &pt->items[i] : NULL;
+}
+
+const char *param_kind_name(param_kind kind) {
+    switch (kind) {
+    case PARAM_KIND_WEIGHT: return "weight";
+    case PARAM_KIND_NORM: return "norm";
+    case PARAM_KIND_EMBEDDING: return "embedding";
+    }
+    return "?";
 }
 
 vct_status param_table_load(param_table *pt, const tensor_dict *sd, const char *what, int64_t *n_unused,
