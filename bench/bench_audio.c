@@ -209,7 +209,11 @@ static int dump(const char *dir, const char *clip, const char *what, const float
 }
 
 int main(int argc, char **argv) {
-    threads_init();
+    vct_error terr = {0};
+    if (threads_init(&terr) != VCT_STATUS_OK) {
+        fprintf(stderr, "%s\n", terr.msg);
+        return 2;
+    }
     const char *clips = NULL, *ckpt = DEFAULT_CKPT;
     int want_dump = 0;
     for (int i = 1; i < argc; i++) {

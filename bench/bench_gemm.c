@@ -79,7 +79,11 @@ static int run(const shape *sh, gemm_backend be, const float *A, const float *B,
 }
 
 int main(int argc, char **argv) {
-    threads_init();
+    vct_error terr = {0};
+    if (threads_init(&terr) != VCT_STATUS_OK) {
+        fprintf(stderr, "%s\n", terr.msg);
+        return 2;
+    }
     int only_shape = -1;
     if (argc > 1) { /* optional: one shape by name */
         for (int i = 0; i < (int)(sizeof SHAPES / sizeof SHAPES[0]); i++)

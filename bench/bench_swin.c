@@ -20,7 +20,11 @@ static void parse_list(const char *s, int *out, int n) {
 }
 
 int main(int argc, char **argv) {
-    threads_init();
+    vct_error terr = {0};
+    if (threads_init(&terr) != VCT_STATUS_OK) {
+        fprintf(stderr, "%s\n", terr.msg);
+        return 2;
+    }
     swin_config cfg = swin_config_default();
     int64_t size = 384;
     int runs = 3;

@@ -94,8 +94,10 @@ int cmd_features(int argc, char **argv) {
         }
     }
     if (st == VCT_STATUS_OK) {
-        tensor_dict_set_meta(&d, "source", pos[0], &err);
-        tensor_dict_set_meta(&d, "task", task_name, &err);
+        st = tensor_dict_set_meta(&d, "source", pos[0], &err);
+        if (st == VCT_STATUS_OK) st = tensor_dict_set_meta(&d, "task", task_name, &err);
+    }
+    if (st == VCT_STATUS_OK) {
         st = as_npy ? npy_write(out, &d.items[0].t, &err) : safetensors_write(out, &d, &err);
     }
     if (st == VCT_STATUS_OK) printf("features: %lld log-mel examples%s -> %s\n", (long long)N, model ? " + audio features" : "", out);

@@ -67,6 +67,8 @@ int cmd_synth(int argc, char **argv) {
     vct_status st = synth_write_dataset(out, &p, &s, &err);
     if (st != VCT_STATUS_OK) {
         fprintf(stderr, "vct synth: %s\n", err.msg);
+        if (st == VCT_STATUS_INVALID_ARGUMENT && !p.force && strstr(err.msg, "not empty"))
+            fprintf(stderr, "vct synth: --force writes into it anyway\n");
         return st == VCT_STATUS_INVALID_ARGUMENT ? 2 : 1;
     }
     printf("synth: %s %s layout: %lld clips (train %lld, val %lld, test %lld), %lld frames, %lld files in %.1f s "

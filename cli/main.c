@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "core/omp.h"
+#include "ops/gemm.h"
 #include "vct.h"
 
 typedef struct subcommand {
@@ -37,7 +38,12 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-    threads_init();
+    vct_error err = {0};
+    gemm_backend be;
+    if (threads_init(&err) != VCT_STATUS_OK || gemm_get_backend(&be, &err) != VCT_STATUS_OK) {
+        fprintf(stderr, "vct: %s\n", err.msg);
+        return 2;
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;

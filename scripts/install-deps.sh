@@ -9,8 +9,9 @@ set -e
 BUILD_PKGS="gcc make pkg-config libdnnl-dev libopenblas-dev libavformat-dev libavcodec-dev
  libavutil-dev libswresample-dev libswscale-dev libsndfile1-dev libpng-dev libjpeg62-turbo-dev
  libcjson-dev libzip-dev libopenmpi-dev"
-# compare.py (the conformance judge) needs numpy; the test media scripts use sox and ffmpeg
-TEST_PKGS="python3 python3-numpy"
+# compare.py (the conformance judge) needs numpy; the tests compare against torch 1.13.1
+# (python3-torch) and scipy (linear_sum_assignment), and make test media with ffmpeg
+TEST_PKGS="python3 python3-numpy python3-torch python3-scipy ffmpeg"
 REF_PKGS="python3-torch python3-scipy python3-yaml python3-resampy python3-soundfile python3-pil sox ffmpeg"
 MODE=install
 PKGS="$BUILD_PKGS $TEST_PKGS"

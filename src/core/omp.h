@@ -12,12 +12,15 @@
 #ifndef VCT_CORE_OMP_H
 #define VCT_CORE_OMP_H
 
+#include "core/error.h"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-/* Apply $VCT_THREADS (call once at start-up; the CLI does). */
-void threads_init(void);
+/* Apply $VCT_THREADS (call once at start-up; the CLI does). A value that is
+ * not a whole number from 1 up is refused (nothing is changed). */
+vct_status threads_init(vct_error *err);
 int threads_max(void);
 int threads_in_parallel(void);
 

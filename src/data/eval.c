@@ -394,7 +394,7 @@ static vct_status read_pred_bin(const eval_params *p, const char *rel, float **x
             float v = t->dtype == VCT_DTYPE_F32 ? ((const float *)t->data)[i]
                                                 : (float)dtype_get_f64(t->data, t->dtype, i);
             if (p->pred_kind == EVAL_PRED_PROB && (v < 0.0f || v > 1.0f))
-                st = vct_fail(err, VCT_STATUS_FORMAT, "%s: --pred-kind prob but value %g lies outside [0,1]", path,
+                st = vct_fail(err, VCT_STATUS_FORMAT, "%s: predictions read as probabilities, but value %g lies outside [0,1]", path,
                               (double)v);
             (*x)[i] = v;
         }
@@ -474,7 +474,7 @@ static vct_status size_check(const eval_params *p, const char *rel, int64_t ph, 
     return vct_fail(err, VCT_STATUS_SHAPE,
                     "%s/%s: prediction is %lldx%lld (HxW) but the ground truth is %lldx%lld%s", p->pred_dir, rel,
                     (long long)ph, (long long)pw, (long long)gh, (long long)gw,
-                    p->resize ? "" : " (see --resize)");
+                    p->resize ? "" : " (and no resize of the ground truth was asked for)");
 }
 
 vct_status eval_read_frame(const eval_params *p, const char *rel, image_u8 *gt, float **prob, image_u8 *pred_ids,

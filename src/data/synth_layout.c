@@ -508,14 +508,14 @@ static vct_status check_out_dir(const char *out, int force, vct_error *err) {
     closedir(d);
     if (used && !force)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT,
-                        "%s: folder is not empty (stale clips would mix with new ones; use an empty folder or --force)", out);
+                        "%s: folder is not empty (stale clips would mix with new ones; use an empty folder, or allow overwriting)", out);
     return VCT_STATUS_OK;
 }
 
 vct_status synth_write_dataset(const char *out, const synth_params *p, synth_stats *stats, vct_error *err) {
     memset(stats, 0, sizeof *stats);
     if (p->clips < 3)
-        return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "--clips %lld: need at least 3 (one per split)", (long long)p->clips);
+        return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%lld clips: need at least 3 (one per split)", (long long)p->clips);
     if (p->layout != AVS_LAYOUT_AVSBENCH && p->layout != AVS_LAYOUT_VCT)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "layout must be avsbench or vct");
     if (strlen(out) > PATH_CAP - 200) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: path too long", out);

@@ -99,13 +99,14 @@ void sem_seg_argmax(uint8_t *labels, const float *sem_seg, int64_t B, int64_t K,
         }
 }
 
-void sem_seg_foreground(float *prob, const float *sem_seg, int64_t B, int64_t H, int64_t W) {
+vct_status sem_seg_foreground(float *prob, const float *sem_seg, int64_t B, int64_t H, int64_t W, vct_error *err) {
     const int64_t HW = H * W;
     for (int64_t b = 0; b < B; b++)
         for (int64_t i = 0; i < HW; i++) {
             float x[2] = {sem_seg[(b * 2) * HW + i], sem_seg[(b * 2 + 1) * HW + i]}, y[2];
-            vct_error e;
-            softmax_forward(y, x, 1, 2, &e);
+            vct_status st = softmax_forward(y, x, 1, 2, err);
+            if (st != VCT_STATUS_OK) return st;
             prob[b * HW + i] = y[1];
         }
+    return VCT_STATUS_OK;
 }

@@ -47,6 +47,6 @@ vct_status semantic_inference(float *sem_seg, const float *pred_logits, const fl
 void sem_seg_argmax(uint8_t *labels, const float *sem_seg, int64_t B, int64_t K, int64_t H, int64_t W);
 /* S4/MS3: prob [B, H, W] = softmax over the 2 channels of sem_seg [B, 2, H, W], channel 1
  * (foreground iff > 0.5 for mIoU; thresholds swept for the F-measure) */
-void sem_seg_foreground(float *prob, const float *sem_seg, int64_t B, int64_t H, int64_t W);
+vct_status sem_seg_foreground(float *prob, const float *sem_seg, int64_t B, int64_t H, int64_t W, vct_error *err);
 
 #endif

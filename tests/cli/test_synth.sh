@@ -10,7 +10,6 @@ trap 'rm -rf "$TMP"' EXIT
 fail=0
 ok() { echo "PASS $1"; }
 bad() { echo "FAIL $1"; fail=1; }
-skip() { echo "SKIP $1"; }
 
 data_check() { # dir task layout name
     "$VCT" data check "$1" --task "$2" --layout "$3" >"$TMP/check.out" 2>&1
@@ -53,7 +52,7 @@ if /usr/bin/python3 -c "import torch" 2>/dev/null; then
         grep -q "3 .pkl checked, 0 differ" "$TMP/py" && ok "AVSS audio.pkl = vct features of the WAV (pickle.load)" ||
         bad "AVSS pickles: $(cat "$TMP/py")"
 else
-    skip "pickle check: /usr/bin/python3 has no torch"
+    bad "pickle check: /usr/bin/python3 has no torch (scripts/install-deps.sh installs python3-torch)"
 fi
 
 # usage errors and refusals

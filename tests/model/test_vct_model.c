@@ -26,10 +26,11 @@ static float frand(void) {
 static void reference(uint8_t *lab, const float *s, int64_t K, int64_t H, int64_t W, int64_t Ho, int64_t Wo) {
     float *r = malloc((size_t)(K * Ho * Wo) * sizeof(float));
     vct_error err;
-    interpolate_bilinear_forward(r, s, 1, K, H, W, Ho, Wo, 0, NULL, &err);
+    tl_expect(interpolate_bilinear_forward(r, s, 1, K, H, W, Ho, Wo, 0, NULL, &err) == VCT_STATUS_OK,
+              "reference resize", "%s", err.msg);
     if (K == 2) {
         float *p = malloc((size_t)(Ho * Wo) * sizeof(float));
-        sem_seg_foreground(p, r, 1, Ho, Wo);
+        tl_expect(sem_seg_foreground(p, r, 1, Ho, Wo, &err) == VCT_STATUS_OK, "reference softmax", "%s", err.msg);
         for (int64_t i = 0; i < Ho * Wo; i++) lab[i] = p[i] > 0.5f;
         free(p);
     } else {
@@ -82,7 +83,7 @@ int main(void) {
         s[5] = s[H * W + 5]; /* a tie: probability exactly 0.5 -> background */
         vct_error err = {0};
         vct_model_decide(lab, s, 2, H, W, &err);
-        sem_seg_foreground(p, s, 1, H, W);
+        tl_expect(sem_seg_foreground(p, s, 1, H, W, &err) == VCT_STATUS_OK, "softmax K=2", "%s", err.msg);
         int64_t bad = 0;
         for (int64_t i = 0; i < H * W; i++) bad += lab[i] != (p[i] > 0.5f);
         tl_expect(bad == 0 && lab[5] == 0, "decide K=2 = softmax > 0.5", "%lld differ, tie -> %d", (long long)bad, lab[5]);

@@ -290,7 +290,11 @@ static void test_errors(void) {
 }
 
 int main(void) {
-    threads_init();
+    vct_error terr = {0};
+    if (threads_init(&terr) != VCT_STATUS_OK) {
+        fprintf(stderr, "%s\n", terr.msg);
+        return 2;
+    }
     vct_error err = {0};
     if (arena_init(&g_scratch, 4u << 20, &err) != VCT_STATUS_OK) {
         printf("arena: %s\n", err.msg);

@@ -314,7 +314,11 @@ static void test_in_parallel_region(void) {
 }
 
 int main(void) {
-    threads_init();
+    vct_error terr = {0};
+    if (threads_init(&terr) != VCT_STATUS_OK) {
+        fprintf(stderr, "%s\n", terr.msg);
+        return 2;
+    }
     test_env();
     test_shapes();
     test_degenerate();

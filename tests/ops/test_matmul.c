@@ -146,7 +146,11 @@ static void test_errors(void) {
 }
 
 int main(void) {
-    threads_init();
+    vct_error terr = {0};
+    if (threads_init(&terr) != VCT_STATUS_OK) {
+        fprintf(stderr, "%s\n", terr.msg);
+        return 2;
+    }
     tensor_dict td;
     tensor_dict_init(&td);
     if (tl_ref_open("matmul", &td) != 0) return tl_summary("test_matmul");
