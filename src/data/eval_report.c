@@ -326,7 +326,7 @@ vct_status eval_write_report(const char *path, const eval_params *p, const eval_
         }
     }
     w(&o, "<p class=\"note\">Thumbnails: left the ground truth%s, right the prediction%s, over the video frame "
-          "(grey where no frame image was found).</p>\n",
+          "(grey where the frame image is missing).</p>\n",
       r->task == AVS_TASK_AVSS ? "" : " (green)",
       r->task == AVS_TASK_AVSS ? " (AVSS palette colours)" : " (red: p &gt; 0.5)");
     int64_t k = n_thumbs < r->n_frames ? n_thumbs : r->n_frames;
