@@ -310,6 +310,23 @@ void draw_source_free(draw_source *ds) {
     ds->n_draws = 0;
 }
 
+vct_status draw_source_set_sites(draw_source *ds, const char *const *sites, int64_t n, vct_error *err) {
+    if (ds->mode != DRAW_SOURCE_REPLAY)
+        return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "draw sites: only a replaying draw source checks call sites");
+    if (n != ds->n_draws)
+        return vct_fail(err, VCT_STATUS_FORMAT,
+                        "draw sites: %" PRId64 " call sites for %" PRId64 " recorded draws (one site per draw)", n,
+                        ds->n_draws);
+    ds->sites = sites;
+    return VCT_STATUS_OK;
+}
+
+/* the caller's site names the recorded one: equal, or a prefix ending at a ':' of it */
+static int site_matches(const char *recorded, const char *site) {
+    size_t n = strlen(site);
+    return strncmp(recorded, site, n) == 0 && (recorded[n] == '\0' || recorded[n] == ':');
+}
+
 /* "<prefix>.<digits>.<kind>": number and kind, or -1 if name is not a draw */
 static int64_t parse_draw_name(const char *name, const char *prefix, const char **kind) {
     size_t lp = strlen(prefix);
@@ -408,6 +425,12 @@ static vct_status next_draw(draw_source *ds, const char *kind, int ndim, const i
         return vct_fail(err, VCT_STATUS_SHAPE,
                         "replay mismatch at draw %" PRId64 ": recorded %s %s, now %s %s%s%s", ds->pos,
                         rkind, shape_str(t->ndim, t->shape, rbuf, sizeof rbuf), kind, sbuf, sep, at);
+    const char *rsite = ds->sites ? ds->sites[ds->pos] : NULL;
+    if (rsite && site && !site_matches(rsite, site))
+        return vct_fail(err, VCT_STATUS_SHAPE,
+                        "replay mismatch at draw %" PRId64 ": recorded %s %s at %s, now %s %s at %s (the draws are "
+                        "made in another order or at another call site than in the reference)",
+                        ds->pos, rkind, shape_str(t->ndim, t->shape, rbuf, sizeof rbuf), rsite, kind, sbuf, site);
     memcpy(out, t->data, tensor_nbytes(t));
     *replayed = 1;
     return VCT_STATUS_OK;

@@ -107,6 +107,9 @@ typedef struct draw_source {
     const char **kinds;      /* REPLAY: kind of draw i (points into the dict's names) */
     int64_t n_draws;         /* REPLAY: number of recorded draws */
     int64_t pos;             /* number of draws made so far = index of the next one */
+    const char *const *sites; /* REPLAY, optional: the recorded call site of draw i
+                                (manifest.json "rng_draws"), checked against the
+                                caller's site; not owned */
     char prefix[32];
 } draw_source;
 
@@ -122,6 +125,14 @@ void draw_source_init_record(draw_source *ds, torch_generator *g, tensor_dict *r
 vct_status draw_source_init_replay(draw_source *ds, const tensor_dict *rec, const char *prefix,
                                    vct_error *err);
 void draw_source_free(draw_source *ds);
+/* Replay: also check every draw's call site against sites[i] (n entries, one per
+ * recorded draw; NULL entries are not checked; the array must outlive ds). A
+ * caller's site matches a recorded one if it is equal to it or a prefix of it
+ * ending where the recorded site continues with ':' (the recorded sites of
+ * torch.rand / gumbel end in a line number: "matcher.py:memory_efficient_forward:107").
+ * A draw made with site NULL is not checked. Fails if n is not the number of
+ * recorded draws. */
+vct_status draw_source_set_sites(draw_source *ds, const char *const *sites, int64_t n, vct_error *err);
 
 /* torch.rand(shape) -> out (numel(shape) floats). site (may be NULL) names the
  * call site in error messages, e.g. "matcher.py:memory_efficient_forward". */

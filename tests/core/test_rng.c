@@ -335,6 +335,30 @@ static void test_draw_source(void) {
                  (const char *const[]){"3 of 5", "draw 3", "droppath_keep"}, 3);
     draw_source_free(&ds);
 
+    /* call sites (manifest.json rng_draws): equal, or a prefix before ':<line>' */
+    const char *const sites[5] = {"blocks.0", "gumbel_softmax:68", "matcher:107", NULL, "points"};
+    draw_source_init_replay(&ds, &rec, "rng", &err);
+    st = draw_source_set_sites(&ds, sites, 4, &err);
+    expect_error("sites: count", st, VCT_STATUS_FORMAT, &err, (const char *const[]){"4 call sites", "5 recorded"}, 2);
+    tl_expect(draw_source_set_sites(&ds, sites, 5, &err) == VCT_STATUS_OK, "sites: set", "%s", err.msg);
+    tl_expect(synthetic_draws(&ds, rep, &err) == VCT_STATUS_OK, "sites: matching draws", "%s", err.msg);
+    draw_source_free(&ds);
+    draw_source_init_replay(&ds, &rec, "rng", &err);
+    draw_source_set_sites(&ds, sites, 5, &err);
+    draw_source_droppath_keep(&ds, rep[0], 2, 3, 0.7, "blocks.0", &err);
+    st = draw_source_gumbel(&ds, rep[1], 2, (const int64_t[]){2, 3}, "gumbel_soft", &err);
+    expect_error("sites: other site", st, VCT_STATUS_SHAPE, &err,
+                 (const char *const[]){"draw 1", "at gumbel_softmax:68", "now gumbel [2,3] at gumbel_soft"}, 3);
+    tl_expect(ds.pos == 1, "sites: failed draw not consumed", "pos %lld", (long long)ds.pos);
+    st = draw_source_gumbel(&ds, rep[1], 2, (const int64_t[]){2, 3}, NULL, &err);
+    tl_expect(st == VCT_STATUS_OK, "sites: a draw without a site is not checked", "%s", err.msg);
+    draw_source_free(&ds);
+    draw_source_init_generate(&ds, &g);
+    st = draw_source_set_sites(&ds, sites, 5, &err);
+    expect_error("sites: generate mode", st, VCT_STATUS_INVALID_ARGUMENT, &err,
+                 (const char *const[]){"only a replaying"}, 1);
+    draw_source_free(&ds);
+
     /* generate mode: bad arguments */
     draw_source_init_generate(&ds, &g);
     st = draw_source_droppath_keep(&ds, rep[0], 2, 3, 1.5, "blocks.0", &err);
