@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/npy.h"
 #include "io/pth.h"
@@ -75,12 +76,13 @@ vct_status conform_case_load(const char *dir, conform_case *c, vct_error *err) {
     if (st == VCT_STATUS_OK) st = yaml_read(conform_case_path(c, "config.yaml", p, sizeof p), &c->config, err);
     if (st == VCT_STATUS_OK) st = npz_read(conform_case_path(c, "inputs.npz", p, sizeof p), &c->inputs, err);
     if (st == VCT_STATUS_OK) st = pth_read_state_dict(conform_case_path(c, "model_best.pth", p, sizeof p), &c->weights, err);
-    if (st == VCT_STATUS_OK) {
+    if (st == VCT_STATUS_OK) c->has_train = access(conform_case_path(c, "train.npz", p, sizeof p), F_OK) == 0;
+    if (st == VCT_STATUS_OK && c->has_train) {
         const char **names = NULL;
         int n = 0;
         st = train_input_names(c, &names, &n, err);
         if (st == VCT_STATUS_OK && n > 0)
-            st = npz_read_some(conform_case_path(c, "train.npz", p, sizeof p), names, n, &c->train_inputs, err);
+            st = npz_read_present(conform_case_path(c, "train.npz", p, sizeof p), names, n, &c->train_inputs, err);
         free((void *)names);
     }
     if (st != VCT_STATUS_OK) conform_case_free(c);
@@ -105,4 +107,62 @@ vct_status conform_case_read_reference(const conform_case *c, const char *name, 
     char p[1100];
     const char *names[1] = {name};
     return npz_read_some(conform_case_path(c, file->valuestring, p, sizeof p), names, 1, out, err);
+}
+
+void conform_draws_free(conform_draws *d) {
+    free(d->sites);
+    memset(d, 0, sizeof *d);
+}
+
+vct_status conform_case_draws(const conform_case *c, conform_draws *d, vct_error *err) {
+    memset(d, 0, sizeof *d);
+    if (!c->has_train) return vct_fail(err, VCT_STATUS_FORMAT, "%s: no train.npz (a training step needs it)", c->dir);
+    const cJSON *rd = cJSON_GetObjectItemCaseSensitive(c->manifest, "rng_draws");
+    if (!cJSON_IsArray(rd))
+        return vct_fail(err, VCT_STATUS_FORMAT, "%s/manifest.json: no 'rng_draws' list (the call sites of the "
+                        "recorded random draws of the training step)", c->dir);
+    const int64_t n = cJSON_GetArraySize(rd);
+    int64_t n_rec = 0;
+    for (int64_t i = 0; i < c->train_inputs.count; i++) n_rec += strncmp(c->train_inputs.items[i].name, "rng.", 4) == 0;
+    if (n == 0 || n_rec == 0)
+        return vct_fail(err, VCT_STATUS_FORMAT, "%s/train.npz: no recorded random draws (rng.NNNN.<kind>; manifest.json "
+                        "lists %lld): a training step cannot be replayed without them", c->dir, (long long)n);
+    d->sites = calloc((size_t)n, sizeof *d->sites);
+    if (!d->sites) return vct_fail(err, VCT_STATUS_NO_MEMORY, "out of memory");
+    d->n = n;
+    int64_t i = 0;
+    for (const cJSON *e = rd->child; e; e = e->next, i++) {
+        const cJSON *key = cJSON_GetObjectItemCaseSensitive(e, "key"), *site = cJSON_GetObjectItemCaseSensitive(e, "site");
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(e, "kind"), *shape = cJSON_GetObjectItemCaseSensitive(e, "shape");
+        char want[64];
+        snprintf(want, sizeof want, "rng.%04lld.", (long long)i);
+        vct_status st = VCT_STATUS_OK;
+        if (!cJSON_IsString(key) || !cJSON_IsString(kind) || !cJSON_IsString(site) || !cJSON_IsArray(shape) ||
+            strncmp(key->valuestring, want, strlen(want)) != 0 || strcmp(key->valuestring + strlen(want), kind->valuestring))
+            st = vct_fail(err, VCT_STATUS_FORMAT, "%s/manifest.json: rng_draws[%lld] is not {key 'rng.%04lld.<kind>', "
+                          "kind, site, shape}", c->dir, (long long)i, (long long)i);
+        const tensor *t = st == VCT_STATUS_OK ? tensor_dict_find(&c->train_inputs, key->valuestring) : NULL;
+        if (st == VCT_STATUS_OK && !t)
+            st = vct_fail(err, VCT_STATUS_FORMAT, "%s/train.npz: lacks the recorded draw '%s' (%s at %s) that "
+                          "manifest.json rng_draws lists", c->dir, key->valuestring, kind->valuestring, site->valuestring);
+        int64_t sh[VCT_MAX_DIMS];
+        int nd = st == VCT_STATUS_OK ? cJSON_GetArraySize(shape) : 0;
+        for (int k = 0; k < nd && k < VCT_MAX_DIMS; k++) sh[k] = (int64_t)cJSON_GetArrayItem(shape, k)->valuedouble;
+        if (st == VCT_STATUS_OK && (nd > VCT_MAX_DIMS || !shape_equal(t->ndim, t->shape, nd, sh))) {
+            char a[96];
+            st = vct_fail(err, VCT_STATUS_SHAPE, "%s/train.npz: draw '%s' has shape %s, manifest.json rng_draws "
+                          "lists another", c->dir, key->valuestring, shape_str(t->ndim, t->shape, a, sizeof a));
+        }
+        if (st != VCT_STATUS_OK) {
+            conform_draws_free(d);
+            return st;
+        }
+        d->sites[i] = site->valuestring;
+    }
+    if (n_rec != n) {
+        conform_draws_free(d);
+        return vct_fail(err, VCT_STATUS_FORMAT, "%s/train.npz: %lld recorded draws, manifest.json rng_draws lists %lld",
+                        c->dir, (long long)n_rec, (long long)n);
+    }
+    return VCT_STATUS_OK;
 }

@@ -193,8 +193,8 @@ static int wanted(const char *name, const char *const *names, int n_names) {
     return 0;
 }
 
-static vct_status npz_read_impl(const char *path, const char *const *names, int n_names, tensor_dict *d,
-                                vct_error *err) {
+static vct_status npz_read_impl(const char *path, const char *const *names, int n_names, int allow_missing,
+                                tensor_dict *d, vct_error *err) {
     tensor_dict_init(d);
     int zerr = 0;
     zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
@@ -250,7 +250,7 @@ static vct_status npz_read_impl(const char *path, const char *const *names, int 
     }
     free(buf);
     zip_discard(z);
-    if (st == VCT_STATUS_OK && names)
+    if (st == VCT_STATUS_OK && names && !allow_missing)
         for (int i = 0; i < n_names; i++)
             if (!tensor_dict_find(d, names[i])) {
                 st = vct_fail(err, VCT_STATUS_FORMAT, "%s: entry '%s' is missing", path, names[i]);
@@ -261,12 +261,17 @@ static vct_status npz_read_impl(const char *path, const char *const *names, int 
 }
 
 vct_status npz_read(const char *path, tensor_dict *d, vct_error *err) {
-    return npz_read_impl(path, NULL, 0, d, err);
+    return npz_read_impl(path, NULL, 0, 0, d, err);
 }
 
 vct_status npz_read_some(const char *path, const char *const *names, int n_names, tensor_dict *d,
                          vct_error *err) {
-    return npz_read_impl(path, names, n_names, d, err);
+    return npz_read_impl(path, names, n_names, 0, d, err);
+}
+
+vct_status npz_read_present(const char *path, const char *const *names, int n_names, tensor_dict *d,
+                            vct_error *err) {
+    return npz_read_impl(path, names, n_names, 1, d, err);
 }
 
 vct_status npz_write(const char *path, const tensor_dict *d, vct_error *err) {

@@ -19,6 +19,9 @@ vct_status npz_read(const char *path, tensor_dict *d, vct_error *err);
 /* Read only the named entries (names without .npy); missing names are an error. */
 vct_status npz_read_some(const char *path, const char *const *names, int n_names, tensor_dict *d,
                          vct_error *err);
+/* The same, but a name the file lacks is skipped (the caller checks what it needs). */
+vct_status npz_read_present(const char *path, const char *const *names, int n_names, tensor_dict *d,
+                            vct_error *err);
 /* Write an uncompressed .npz atomically. */
 vct_status npz_write(const char *path, const tensor_dict *d, vct_error *err);
 

@@ -10,16 +10,17 @@ audio_mlp_config audio_mlp_default_config(void) {
     return c;
 }
 
-void audio_mlp_register(param_table *pt, const char *prefix, const audio_mlp_config *cfg, audio_mlp_weights *w) {
+void audio_mlp_register(param_table *pt, const char *prefix, const audio_mlp_config *cfg, audio_mlp_weights *w,
+                        int trainable) {
     int64_t w0[2] = {cfg->hidden_dim, cfg->in_dim}, b0[1] = {cfg->hidden_dim};
     int64_t w2[2] = {cfg->hidden_dim, cfg->hidden_dim};
     int64_t w4[2] = {cfg->out_dim, cfg->hidden_dim}, b4[1] = {cfg->out_dim};
-    param_add(pt, prefix, "embeddings.0.weight", 2, w0, 1, PARAM_KIND_WEIGHT, &w->emb0_weight);
-    param_add(pt, prefix, "embeddings.0.bias", 1, b0, 1, PARAM_KIND_WEIGHT, &w->emb0_bias);
-    param_add(pt, prefix, "embeddings.2.weight", 2, w2, 1, PARAM_KIND_WEIGHT, &w->emb2_weight);
-    param_add(pt, prefix, "embeddings.2.bias", 1, b0, 1, PARAM_KIND_WEIGHT, &w->emb2_bias);
-    param_add(pt, prefix, "embeddings.4.weight", 2, w4, 1, PARAM_KIND_WEIGHT, &w->emb4_weight);
-    param_add(pt, prefix, "embeddings.4.bias", 1, b4, 1, PARAM_KIND_WEIGHT, &w->emb4_bias);
+    param_add(pt, prefix, "embeddings.0.weight", 2, w0, trainable, PARAM_KIND_WEIGHT, &w->emb0_weight);
+    param_add(pt, prefix, "embeddings.0.bias", 1, b0, trainable, PARAM_KIND_WEIGHT, &w->emb0_bias);
+    param_add(pt, prefix, "embeddings.2.weight", 2, w2, trainable, PARAM_KIND_WEIGHT, &w->emb2_weight);
+    param_add(pt, prefix, "embeddings.2.bias", 1, b0, trainable, PARAM_KIND_WEIGHT, &w->emb2_bias);
+    param_add(pt, prefix, "embeddings.4.weight", 2, w4, trainable, PARAM_KIND_WEIGHT, &w->emb4_weight);
+    param_add(pt, prefix, "embeddings.4.bias", 1, b4, trainable, PARAM_KIND_WEIGHT, &w->emb4_bias);
 }
 
 ag_var *audio_mlp_forward(ag_tape *t, const audio_mlp_config *cfg, const audio_mlp_weights *w, ag_var *a,

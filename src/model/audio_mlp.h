@@ -27,7 +27,9 @@ typedef struct audio_mlp_weights {
 } audio_mlp_weights;
 
 audio_mlp_config audio_mlp_default_config(void);
-void audio_mlp_register(param_table *pt, const char *prefix, const audio_mlp_config *cfg, audio_mlp_weights *w);
+/* trainable = 0: no gradient slots (inference) */
+void audio_mlp_register(param_table *pt, const char *prefix, const audio_mlp_config *cfg, audio_mlp_weights *w,
+                        int trainable);
 /* a: [B, in, 6, 4] -> [B, out, 6, 4]; *mlp_out_bhwc (may be NULL) receives the
  * [B, 4, 6, out] tensor before the final transpose (the case's audio.mlp_out_BHWC). */
 ag_var *audio_mlp_forward(ag_tape *t, const audio_mlp_config *cfg, const audio_mlp_weights *w, ag_var *a,

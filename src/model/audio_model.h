@@ -35,4 +35,16 @@ vct_status audio_model_run(const audio_model *m, const float *logmel, int64_t A,
                            audio_model_outputs *out, vct_error *err);
 void audio_model_outputs_free(audio_model_outputs *o);
 
+/* The two halves of audio_model_run, shared with training (model/vct_train.h):
+ * 1. VGGish (frozen; the reference runs it under torch.no_grad, so no tape):
+ *    logmel [A,1,96,64] -> vggish [A,512,6,4]; selected [B,512,6,4] = the rows with
+ *    vid flag 1 (all rows if vid_flag is NULL), *B their count (both buffers A rows).
+ * 2. The trained head on tape t: selected -> audio MLP -> the decoder's audio memory
+ *    [B,out,6,4] (returned); *bhwc (may be NULL) the [B,4,6,out] MLP output;
+ *    *audio_feat (may be NULL) = normalize(audio_proj(mean over 6x4)) [B,out], or NULL
+ *    without audio_proj (MS3). */
+vct_status audio_model_vggish(const audio_model *m, const float *logmel, int64_t A, const float *vid_flag, float *vggish,
+                              float *selected, int64_t *B, vct_error *err);
+ag_var *audio_model_head(ag_tape *t, const audio_model *m, ag_var *selected, ag_var **bhwc, ag_var **audio_feat);
+
 #endif

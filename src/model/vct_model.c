@@ -99,7 +99,13 @@ static vct_status configure(vct_model *m, const tensor_dict *sd, vct_error *err)
 
 vct_status vct_model_build(vct_model *m, cJSON *config, const char *config_source, const tensor_dict *sd,
                            const char *what, vct_error *err) {
+    return vct_model_build_ex(m, config, config_source, sd, what, 0, err);
+}
+
+vct_status vct_model_build_ex(vct_model *m, cJSON *config, const char *config_source, const tensor_dict *sd,
+                              const char *what, int trainable, vct_error *err) {
     memset(m, 0, sizeof *m);
+    m->trainable = trainable = trainable != 0;
     m->config = config;
     snprintf(m->config_source, sizeof m->config_source, "%s", config_source);
     param_table_init(&m->pt);
@@ -107,18 +113,21 @@ vct_status vct_model_build(vct_model *m, cJSON *config, const char *config_sourc
     vct_status st = configure(m, sd, err);
     if (st != VCT_STATUS_OK) return vct_error_wrap(err, "%s", what);
     param_table *pt = &m->pt;
-    backbone_register(&m->bb, pt, "backbone.", 0);
-    if (m->use_pre_sam) prior_branch_register(pt, &m->pre_sam_cfg, &m->prior, 0);
-    msdeformattn_register(pt, PD_PREFIX, &m->pd_cfg, &m->pd, 0);
-    vggish_register(pt, "audio_backbone.", &m->audio.vgg);
-    audio_mlp_register(pt, MLP_PREFIX, &m->audio.mlp_cfg, &m->audio.mlp);
-    av_decoder_register(pt, PRED_PREFIX, &m->dec_cfg, &m->dec, 0);
-    ppqg_register(pt, VQB_PREFIX, &m->q_cfg, &m->q, 0);
+    backbone_register(&m->bb, pt, "backbone.", trainable);
+    if (m->use_pre_sam) prior_branch_register(pt, &m->pre_sam_cfg, &m->prior, trainable);
+    msdeformattn_register(pt, PD_PREFIX, &m->pd_cfg, &m->pd, trainable);
+    vggish_register(pt, "audio_backbone.", &m->audio.vgg); /* frozen: requires_grad False, under no_grad */
+    audio_mlp_register(pt, MLP_PREFIX, &m->audio.mlp_cfg, &m->audio.mlp, trainable);
+    av_decoder_register(pt, PRED_PREFIX, &m->dec_cfg, &m->dec, trainable);
+    ppqg_register(pt, VQB_PREFIX, &m->q_cfg, &m->q, trainable);
     if (m->dec_cfg.has_proto_proj) { /* S4/AVSS: the prototype-audio loss's projection (unused at inference) */
         const int64_t E = m->audio.mlp_cfg.out_dim, ps[2] = {E, E};
-        param_add(pt, PRED_PREFIX, "audio_proj.weight", 2, ps, 0, PARAM_KIND_WEIGHT, &m->audio.audio_proj_weight);
+        param_add(pt, PRED_PREFIX, "audio_proj.weight", 2, ps, trainable, PARAM_KIND_WEIGHT, &m->audio.audio_proj_weight);
+        /* SetCriterion_SS_PAC / _S4_PAC: nn.Parameter(log(1/0.07)), trained, not clamped */
+        if (trainable) param_add(pt, "criterion.", "logit_scale", 0, NULL, 1, PARAM_KIND_WEIGHT, &m->logit_scale);
     }
     if ((st = param_table_alloc(pt, err)) != VCT_STATUS_OK) return st;
+    if (trainable && (st = param_table_alloc_grads(pt, err)) != VCT_STATUS_OK) return st;
     if ((st = param_table_load(pt, sd, what, &m->n_unused, err)) != VCT_STATUS_OK) {
         size_t n = strlen(err->msg); /* the shapes the config asks for: say which config */
         snprintf(err->msg + n, sizeof err->msg - n, " (as %s builds the model)", m->config_source);
@@ -206,28 +215,36 @@ static ag_var *normalised(ag_tape *t, const vct_model *m, const uint8_t *px, int
     return x;
 }
 
-/* The network on frames [b0, b0+B): pred_logits / pred_masks of the last layer. */
+vct_status vct_model_network(ag_tape *t, const vct_model *m, const uint8_t *frames, const uint8_t *maskige,
+                             int64_t B, ag_var *audio, draw_source *draws, const int64_t *force_idx,
+                             vct_network_outputs *o, vct_error *err) {
+    memset(o, 0, sizeof *o);
+    ag_var *F[BACKBONE_MAX_OUTS] = {0};
+    /* draw order as the reference: frame backbone, pre-SAM backbone, then the PPQG's Gumbel */
+    backbone_forward(&m->bb, t, normalised(t, m, frames, B), draws, "backbone", F);
+    if (m->use_pre_sam)
+        prior_branch_forward(t, &m->pre_sam_cfg, &m->prior, F, normalised(t, m, maskige, B), draws, NULL, NULL,
+                             o->fused);
+    else
+        memcpy(o->fused, F, sizeof F);
+    msdeformattn_forward(t, &m->pd_cfg, &m->pd, o->fused, &o->pd);
+    ag_var *vq = ppqg_forward(t, &m->q_cfg, &m->q, o->pd.mask_features, draws, force_idx, &o->q);
+    av_decoder_forward(t, &m->dec_cfg, &m->dec, audio, o->pd.multi_scale_features, o->pd.mask_features, vq, NULL,
+                       &o->dec);
+    if (t->status != VCT_STATUS_OK) return vct_fail(err, t->status, "%s", t->err.msg);
+    return VCT_STATUS_OK;
+}
+
+/* Inference on frames [b0, b0+B): pred_logits / pred_masks of the last layer. */
 static vct_status network(ag_tape *t, const vct_model *m, const vct_forward_inputs *in, const float *audio, int64_t b0,
                           int64_t B, ag_var **logits, ag_var **masks, vct_error *err) {
     const int64_t HW = m->input_h * m->input_w, E = m->audio.mlp_cfg.out_dim;
-    ag_var *F[BACKBONE_MAX_OUTS] = {0}, *R[BACKBONE_MAX_OUTS] = {0};
-    backbone_forward(&m->bb, t, normalised(t, m, in->frames + b0 * HW * 3, B), NULL, "backbone", F);
-    if (m->use_pre_sam)
-        prior_branch_forward(t, &m->pre_sam_cfg, &m->prior, F, normalised(t, m, in->maskige + b0 * HW * 3, B), NULL,
-                             NULL, NULL, R);
-    else
-        memcpy(R, F, sizeof R);
-    msdeformattn_outputs po;
-    memset(&po, 0, sizeof po);
-    msdeformattn_forward(t, &m->pd_cfg, &m->pd, R, &po);
-    ag_var *vq = ppqg_forward(t, &m->q_cfg, &m->q, po.mask_features, NULL, NULL, NULL);
     ag_var *a = ag_leaf(t, (float *)audio + b0 * E * 24, NULL, 4, (int64_t[4]){B, E, 6, 4}, 0);
-    av_decoder_outputs o;
-    memset(&o, 0, sizeof o);
-    av_decoder_forward(t, &m->dec_cfg, &m->dec, a, po.multi_scale_features, po.mask_features, vq, NULL, &o);
-    if (t->status != VCT_STATUS_OK) return vct_fail(err, t->status, "%s", t->err.msg);
-    *logits = o.pred_logits[o.n_preds - 1];
-    *masks = o.pred_masks[o.n_preds - 1];
+    vct_network_outputs o;
+    VCT_TRY(vct_model_network(t, m, in->frames + b0 * HW * 3, m->use_pre_sam ? in->maskige + b0 * HW * 3 : NULL, B, a,
+                              NULL, NULL, &o, err));
+    *logits = o.dec.pred_logits[o.dec.n_preds - 1];
+    *masks = o.dec.pred_masks[o.dec.n_preds - 1];
     return VCT_STATUS_OK;
 }
 

@@ -21,7 +21,10 @@
  * sqrt(query_mixer input) * (stride of res2): 96*96 pixels -> 384 x 384.
  * Frames are independent in VCT (frame t sees audio row t only), so the forward
  * runs `chunk` frames at a time and rewinds its arena between chunks.
- * Not supported: training (losses live in src/loss), panoptic/instance heads. */
+ * Training mode (model/vct_train.h) runs the same network (vct_model_network) on a
+ * training tape with drop path and the Gumbel assignment; a model built with
+ * trainable = 1 has gradient slots for every parameter the official code trains.
+ * Not supported: panoptic/instance heads. */
 #ifndef VCT_MODEL_VCT_MODEL_H
 #define VCT_MODEL_VCT_MODEL_H
 
@@ -55,6 +58,8 @@ struct vct_model {
     av_decoder_weights dec;    /* sem_seg_head.predictor.* */
     ppqg_config q_cfg;
     ppqg_weights q;            /* sem_seg_head.predictor.visual_query_block.* */
+    param_tensor logit_scale;  /* criterion.logit_scale [] (S4/AVSS PAC loss; registered in trainable builds) */
+    int trainable;             /* built with gradient slots (vct_model_build_ex) */
     param_table pt;            /* every tensor above, one buffer */
     int64_t n_unused;          /* checkpoint keys no module reads (criterion.*, VGGish embeddings, ...) */
 };
@@ -65,6 +70,13 @@ struct vct_model {
  * vct_model_release. */
 vct_status vct_model_build(vct_model *m, cJSON *config, const char *config_source, const tensor_dict *sd,
                            const char *what, vct_error *err);
+/* The same with trainable = 1: every parameter the official code trains
+ * (requires_grad: all but the frozen VGGish, audio_backbone.*) gets a gradient
+ * slot in one flat buffer (param_table_alloc_grads, zeroed), and the PAC loss's
+ * criterion.logit_scale (S4/AVSS) is registered too (the checkpoint must hold it,
+ * as every official checkpoint does). trainable = 0 is vct_model_build. */
+vct_status vct_model_build_ex(vct_model *m, cJSON *config, const char *config_source, const tensor_dict *sd,
+                              const char *what, int trainable, vct_error *err);
 /* Free what vct_model_build made (not m itself). */
 void vct_model_release(vct_model *m);
 
@@ -88,6 +100,24 @@ typedef struct vct_forward_outputs {
     double seconds_audio, seconds_network, seconds_post;
     size_t arena_peak;        /* bytes of activations at the peak */
 } vct_forward_outputs;
+
+/* What the network computes for B frames (every prediction, not only the last). */
+typedef struct vct_network_outputs {
+    ag_var *fused[BACKBONE_MAX_OUTS]; /* res2..res5 after the prior-branch fusion (the pixel decoder's input) */
+    msdeformattn_outputs pd;          /* multi_scale_features, mask_features */
+    ppqg_outputs q;                   /* vision queries, prototypes, assignment */
+    av_decoder_outputs dec;           /* pred_logits / pred_masks of every layer, queries after each layer */
+} vct_network_outputs;
+
+/* The network on B frames from frames / maskige (u8 [B, input_h, input_w, 3]; maskige
+ * NULL without the prior branch) and the decoder's audio memory audio [B, E, 6, 4]:
+ * backbone, prior branch, pixel decoder, query generator, decoder. draws: NULL =
+ * eval semantics; otherwise training mode (drop path, Gumbel), every draw from it in
+ * the reference order. force_idx: NULL, or [B, HW] PPQG assignments to use instead
+ * of the argmax (near-tie injection). The same code runs inference and training. */
+vct_status vct_model_network(ag_tape *t, const vct_model *m, const uint8_t *frames, const uint8_t *maskige,
+                             int64_t B, ag_var *audio, draw_source *draws, const int64_t *force_idx,
+                             vct_network_outputs *o, vct_error *err);
 
 /* Inference on one clip, `chunk` frames at a time (<= 0: all at once). Outputs
  * are malloc'ed (vct_forward_outputs_free). progress (may be NULL) is called after
