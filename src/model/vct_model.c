@@ -268,7 +268,7 @@ static vct_status post(const vct_model *m, const vct_forward_inputs *in, vct_for
     return VCT_STATUS_OK;
 }
 
-static vct_status check_inputs(const vct_model *m, const vct_forward_inputs *in, vct_error *err) {
+vct_status vct_model_check_inputs(const vct_model *m, const vct_forward_inputs *in, vct_error *err) {
     if (in->T < 1 || !in->frames)
         return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "no frames");
     if (m->use_pre_sam && !in->maskige)
@@ -287,7 +287,7 @@ static vct_status check_inputs(const vct_model *m, const vct_forward_inputs *in,
 vct_status vct_model_forward(const vct_model *m, const vct_forward_inputs *in, int64_t chunk,
                              vct_progress_callback on_progress, void *user_data, vct_forward_outputs *out, vct_error *err) {
     memset(out, 0, sizeof *out);
-    VCT_TRY(check_inputs(m, in, err));
+    VCT_TRY(vct_model_check_inputs(m, in, err));
     const int64_t T = in->T, Q = m->dec_cfg.num_queries, K = m->dec_cfg.num_classes;
     const int64_t Hm = m->input_h / m->bb.spec.strides[0], Wm = m->input_w / m->bb.spec.strides[0];
     const int64_t E2 = (int64_t)EVAL_SIZE * EVAL_SIZE, P = m->input_h * m->input_w;

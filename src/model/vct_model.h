@@ -119,6 +119,10 @@ vct_status vct_model_network(ag_tape *t, const vct_model *m, const uint8_t *fram
                              int64_t B, ag_var *audio, draw_source *draws, const int64_t *force_idx,
                              vct_network_outputs *o, vct_error *err);
 
+/* The checks vct_model_forward makes on a clip: frames, a Maskige per frame with the
+ * prior branch, log-mel rows, one audio row (with vid flag 1) per frame. */
+vct_status vct_model_check_inputs(const vct_model *m, const vct_forward_inputs *in, vct_error *err);
+
 /* Inference on one clip, `chunk` frames at a time (<= 0: all at once). Outputs
  * are malloc'ed (vct_forward_outputs_free). progress (may be NULL) is called after
  * each chunk. */
