@@ -149,9 +149,10 @@ vct_status conform_case_draws(const conform_case *c, conform_draws *d, vct_error
         int nd = st == VCT_STATUS_OK ? cJSON_GetArraySize(shape) : 0;
         for (int k = 0; k < nd && k < VCT_MAX_DIMS; k++) sh[k] = (int64_t)cJSON_GetArrayItem(shape, k)->valuedouble;
         if (st == VCT_STATUS_OK && (nd > VCT_MAX_DIMS || !shape_equal(t->ndim, t->shape, nd, sh))) {
-            char a[96];
+            char a[96], b[96];
             st = vct_fail(err, VCT_STATUS_SHAPE, "%s/train.npz: draw '%s' has shape %s, manifest.json rng_draws "
-                          "lists another", c->dir, key->valuestring, shape_str(t->ndim, t->shape, a, sizeof a));
+                          "lists %s", c->dir, key->valuestring, shape_str(t->ndim, t->shape, a, sizeof a),
+                          nd > VCT_MAX_DIMS ? "more dims" : shape_str(nd, sh, b, sizeof b));
         }
         if (st != VCT_STATUS_OK) {
             conform_draws_free(d);
