@@ -110,9 +110,12 @@ vct_status conform_train(const conform_case *c, tensor_dict *dump, vct_error *er
     if (st == VCT_STATUS_OK) st = clip_inputs(c, &m, &in, &frames, &maskige, err);
     if (st == VCT_STATUS_OK) st = draw_source_init_replay(&ds, &c->train_inputs, "rng", err);
     if (st == VCT_STATUS_OK) st = draw_source_set_sites(&ds, cd.sites, cd.n, err);
-    /* every activation of the step stays on the tape until the backward */
+    /* every activation of the step stays on the tape until the backward: ~9.5 KiB per input
+     * pixel on the reduced model (1.4 GiB for one 384x384 frame), more with a wider Swin; the
+     * arena is virtual memory until touched */
     const size_t P = (size_t)(in.T * m.input_h * m.input_w);
-    if (st == VCT_STATUS_OK) st = arena_init(&mem, ((size_t)1 << 30) + P * 40960, err);
+    const size_t widen = (size_t)(m.pre_sam_cfg.embed_dim > 32 ? m.pre_sam_cfg.embed_dim / 32 : 1);
+    if (st == VCT_STATUS_OK) st = arena_init(&mem, ((size_t)1 << 30) + P * 12288 * widen, err);
     if (st == VCT_STATUS_OK) st = arena_init(&scratch, ((size_t)256 << 20) + P * 1024, err);
     if (st == VCT_STATUS_OK) st = ag_tape_init(&t, &mem, &scratch, 1, 200000, err);
     double t0 = wall_seconds();
