@@ -3,6 +3,9 @@
  *   - the trainable set is the official one: every parameter with a gradnorm.*
  *     entry in the case's manifest (424) and nothing else; VGGish has no slot;
  *   - the forward replays the case's draws (kinds, shapes and call sites checked);
+ *     drawing fresh from torch_generator seeded with the case's train seed
+ *     (torch.manual_seed before the step, as run_ref.py) gives the same forward
+ *     bit for bit;
  *   - a surrogate loss L = sum_o mean(out_o * R_o) over every prediction and the
  *     PAC features (R_o = torch.randn with seed SURROGATE_SEED + o, drawn here by
  *     core/rng.c bit for bit) reaches every trainable parameter with a finite
@@ -244,12 +247,38 @@ int main(int argc, char **argv) {
               err.msg);
     arena_rewind(&s.mem, 0);
 
+    /* generate mode: the case's draws come out of torch.manual_seed(train_seed) again */
+    const cJSON *mw = cJSON_GetObjectItemCaseSensitive(s.c.manifest, "made_with");
+    const cJSON *seed = mw ? cJSON_GetObjectItemCaseSensitive(mw, "train_seed") : NULL;
+    float *gen_masks = NULL;
+    int64_t gen_n = 0;
+    if (tl_expect(cJSON_IsNumber(seed), "manifest made_with.train_seed", "missing")) {
+        torch_generator g;
+        draw_source gds;
+        torch_generator_manual_seed(&g, (uint64_t)seed->valuedouble);
+        draw_source_init_generate(&gds, &g);
+        st = vct_model_train_forward(&s.m, &s.t, &s.in, &gds, NULL, &o, &err);
+        if (tl_expect(st == VCT_STATUS_OK && gds.pos == 29, "training forward, fresh draws", "%s (%lld draws)", err.msg,
+                      (long long)gds.pos)) {
+            const ag_var *pm = o.net.dec.pred_masks[o.net.dec.n_preds - 1];
+            gen_n = ag_numel(pm);
+            gen_masks = malloc((size_t)gen_n * sizeof(float));
+            if (gen_masks) memcpy(gen_masks, pm->data, (size_t)gen_n * sizeof(float));
+        }
+        draw_source_free(&gds);
+        ag_tape_reset(&s.t);
+        arena_rewind(&s.mem, 0);
+    }
+
     double t0 = wall_seconds();
     st = vct_model_train_forward(&s.m, &s.t, &s.in, &s.ds, NULL, &s.o, &err);
     tl_expect(st == VCT_STATUS_OK, "training forward", "%s", err.msg);
     if (st == VCT_STATUS_OK) {
         /* the model's draws: 28 drop-path masks and the Gumbel noise, checked against their sites */
         tl_expect(s.ds.pos == 29, "model draws replayed", "%lld draws", (long long)s.ds.pos);
+        const ag_var *pm = s.o.net.dec.pred_masks[s.o.net.dec.n_preds - 1];
+        tl_expect(gen_masks && gen_n == ag_numel(pm) && memcmp(gen_masks, pm->data, (size_t)gen_n * sizeof(float)) == 0,
+                  "fresh draws from the train seed = the replayed draws (pred_masks bit for bit)", "differ");
         ag_var *L = surrogate(&s);
         double t1 = wall_seconds();
         st = s.t.status == VCT_STATUS_OK ? ag_backward(&s.t, L, NULL, &err) : vct_fail(&err, s.t.status, "%s", s.t.err.msg);
@@ -273,6 +302,7 @@ int main(int argc, char **argv) {
                   (long long)wrong, (long long)nonfinite, (long long)n_dropped);
         if (st == VCT_STATUS_OK && argc > 1) compare_ref(&s, argv[1], L->data[0]);
     }
+    free(gen_masks);
     teardown(&s);
     return tl_summary("vct_train");
 }
