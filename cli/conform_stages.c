@@ -9,6 +9,7 @@ vct_status conform_pixel_decoder(const conform_case *c, tensor_dict *dump, vct_e
 vct_status conform_ppqg_assign(const conform_case *c, tensor_dict *dump, vct_error *err);
 vct_status conform_decoder(const conform_case *c, tensor_dict *dump, vct_error *err);
 vct_status conform_semantic_inference(const conform_case *c, tensor_dict *dump, vct_error *err);
+vct_status conform_optim(const conform_case *c, tensor_dict *dump, vct_error *err);
 
 const conform_stage conform_stages[] = {
     {"audio.front_end", "audio_log_mel", conform_audio_front_end},
@@ -18,5 +19,6 @@ const conform_stage conform_stages[] = {
     {"ppqg.assign", "ppqg.assign_logits, ppqg.assign_idx", conform_ppqg_assign},
     {"decoder", "vision_queries, vision_query_prototypes, aux.*, decoder.*, pred_*, feats.proto_feat", conform_decoder},
     {"semantic_inference", "sem_seg, sem_seg_argmax", conform_semantic_inference},
+    {"optim", "optim.* (optimizer steps on seeded gradients)", conform_optim},
 };
 const int conform_stage_count = (int)(sizeof conform_stages / sizeof conform_stages[0]);
