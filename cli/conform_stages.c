@@ -10,6 +10,7 @@ vct_status conform_ppqg_assign(const conform_case *c, tensor_dict *dump, vct_err
 vct_status conform_decoder(const conform_case *c, tensor_dict *dump, vct_error *err);
 vct_status conform_semantic_inference(const conform_case *c, tensor_dict *dump, vct_error *err);
 vct_status conform_train(const conform_case *c, tensor_dict *dump, vct_error *err);
+vct_status conform_optim(const conform_case *c, tensor_dict *dump, vct_error *err);
 
 const conform_stage conform_stages[] = {
     {"audio.front_end", "audio_log_mel", conform_audio_front_end},
@@ -20,5 +21,6 @@ const conform_stage conform_stages[] = {
     {"decoder", "vision_queries, vision_query_prototypes, aux.*, decoder.*, pred_*, feats.proto_feat", conform_decoder},
     {"semantic_inference", "sem_seg, sem_seg_argmax", conform_semantic_inference},
     {"train", "train_fwd.*, loss.*, match.*, grad.*, gradnorm.*, grad_total_norm (train.npz)", conform_train},
+    {"optim", "optim.* (optimizer steps on seeded gradients)", conform_optim},
 };
 const int conform_stage_count = (int)(sizeof conform_stages / sizeof conform_stages[0]);

@@ -45,8 +45,8 @@ const cJSON *conform_case_manifest_entry(const conform_case *c, const char *name
     return NULL;
 }
 
-/* names of train.npz entries that are inputs (no "tol" in the manifest) */
-static vct_status train_input_names(const conform_case *c, const char ***names, int *n, vct_error *err) {
+/* names of the entries of case file `which` that are inputs (no "tol" in the manifest) */
+static vct_status input_names(const conform_case *c, const char *which, const char ***names, int *n, vct_error *err) {
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(c->manifest, "tensors");
     if (!cJSON_IsArray(ts)) return vct_fail(err, VCT_STATUS_FORMAT, "%s/manifest.json: no 'tensors' list", c->dir);
     int cap = cJSON_GetArraySize(ts), k = 0;
@@ -57,7 +57,7 @@ static vct_status train_input_names(const conform_case *c, const char ***names, 
         const cJSON *file = cJSON_GetObjectItemCaseSensitive(e, "file");
         const cJSON *tol = cJSON_GetObjectItemCaseSensitive(e, "tol");
         if (!cJSON_IsString(nm) || !cJSON_IsString(file)) continue;
-        if (strcmp(file->valuestring, "train.npz") == 0 && (!tol || cJSON_IsNull(tol))) out[k++] = nm->valuestring;
+        if (strcmp(file->valuestring, which) == 0 && (!tol || cJSON_IsNull(tol))) out[k++] = nm->valuestring;
     }
     *names = out;
     *n = k;
@@ -69,6 +69,7 @@ vct_status conform_case_load(const char *dir, conform_case *c, vct_error *err) {
     tensor_dict_init(&c->weights);
     tensor_dict_init(&c->inputs);
     tensor_dict_init(&c->train_inputs);
+    tensor_dict_init(&c->optim_inputs);
     if (strlen(dir) >= sizeof c->dir - 32) return vct_fail(err, VCT_STATUS_INVALID_ARGUMENT, "%s: path too long", dir);
     snprintf(c->dir, sizeof c->dir, "%s", dir);
     char p[1100];
@@ -77,12 +78,16 @@ vct_status conform_case_load(const char *dir, conform_case *c, vct_error *err) {
     if (st == VCT_STATUS_OK) st = npz_read(conform_case_path(c, "inputs.npz", p, sizeof p), &c->inputs, err);
     if (st == VCT_STATUS_OK) st = pth_read_state_dict(conform_case_path(c, "model_best.pth", p, sizeof p), &c->weights, err);
     if (st == VCT_STATUS_OK) c->has_train = access(conform_case_path(c, "train.npz", p, sizeof p), F_OK) == 0;
-    if (st == VCT_STATUS_OK && c->has_train) {
+    static const char *const files[2] = {"train.npz", "optim.npz"};
+    tensor_dict *dst[2] = {&c->train_inputs, &c->optim_inputs};
+    for (int f = 0; f < 2 && st == VCT_STATUS_OK; f++) {
+        if (f == 0 && !c->has_train) continue;
         const char **names = NULL;
         int n = 0;
-        st = train_input_names(c, &names, &n, err);
+        st = input_names(c, files[f], &names, &n, err);
         if (st == VCT_STATUS_OK && n > 0)
-            st = npz_read_present(conform_case_path(c, "train.npz", p, sizeof p), names, n, &c->train_inputs, err);
+            st = f == 0 ? npz_read_present(conform_case_path(c, files[f], p, sizeof p), names, n, dst[f], err)
+                        : npz_read_some(conform_case_path(c, files[f], p, sizeof p), names, n, dst[f], err);
         free((void *)names);
     }
     if (st != VCT_STATUS_OK) conform_case_free(c);
@@ -93,6 +98,7 @@ void conform_case_free(conform_case *c) {
     tensor_dict_free(&c->weights);
     tensor_dict_free(&c->inputs);
     tensor_dict_free(&c->train_inputs);
+    tensor_dict_free(&c->optim_inputs);
     cJSON_Delete(c->config);
     cJSON_Delete(c->manifest);
     c->config = c->manifest = NULL;

@@ -1,7 +1,8 @@
 /* conform_case.h: load a conformance case directory (../shared/conformance/
  * cases/<name>) the way `vct conform` may: the checkpoint, the config, the
  * inputs, and ONLY the input entries of train.npz (targets and recorded random
- * draws: the entries whose manifest record has no tolerance). outputs.npz and
+ * draws) and of optim.npz (the seeded-gradient scales and the scheduler
+ * iterations): the entries whose manifest record has no tolerance. outputs.npz and
  * every expected value are never read here; `--inject` is the one audited
  * exception and goes through conform_case_read_reference(). */
 #ifndef VCT_IO_CONFORM_CASE_H
@@ -15,8 +16,8 @@ typedef struct conform_case {
     char dir[1024];
     tensor_dict weights;      /* model_best.pth state_dict (official keys) */
     tensor_dict inputs;       /* inputs.npz */
-    tensor_dict train_inputs; /* train.npz entries without a tolerance: targets, rng.NNNN.* (those the
-                                 file has: the training stage says what is missing) */
+    tensor_dict train_inputs; /* train.npz entries without a tolerance: targets, rng.NNNN.* */
+    tensor_dict optim_inputs; /* optim.npz entries without a tolerance: optim.grad_scale, step_iter, sched_probe_iters */
     cJSON *config;            /* config.yaml */
     cJSON *manifest;          /* manifest.json (names, shapes, subsets, rng call sites) */
     int has_train;            /* the case has a train.npz (else: inference only) */
