@@ -222,7 +222,7 @@ static vct_status dump_schedule(const optim_run *r, tensor_dict *dump, vct_error
 
 vct_status conform_optim(const conform_case *c, tensor_dict *dump, vct_error *err) {
     const cJSON *om = cJSON_GetObjectItemCaseSensitive(c->manifest, "optim");
-    if (!om) {
+    if (!om || !c->has_optim) {
         log_info("conform: optim: the case has no optim.npz: no optimizer entries");
         return VCT_STATUS_OK;
     }

@@ -78,10 +78,11 @@ vct_status conform_case_load(const char *dir, conform_case *c, vct_error *err) {
     if (st == VCT_STATUS_OK) st = npz_read(conform_case_path(c, "inputs.npz", p, sizeof p), &c->inputs, err);
     if (st == VCT_STATUS_OK) st = pth_read_state_dict(conform_case_path(c, "model_best.pth", p, sizeof p), &c->weights, err);
     if (st == VCT_STATUS_OK) c->has_train = access(conform_case_path(c, "train.npz", p, sizeof p), F_OK) == 0;
+    if (st == VCT_STATUS_OK) c->has_optim = access(conform_case_path(c, "optim.npz", p, sizeof p), F_OK) == 0;
     static const char *const files[2] = {"train.npz", "optim.npz"};
     tensor_dict *dst[2] = {&c->train_inputs, &c->optim_inputs};
     for (int f = 0; f < 2 && st == VCT_STATUS_OK; f++) {
-        if (f == 0 && !c->has_train) continue;
+        if ((f == 0 && !c->has_train) || (f == 1 && !c->has_optim)) continue;
         const char **names = NULL;
         int n = 0;
         st = input_names(c, files[f], &names, &n, err);

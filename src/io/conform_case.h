@@ -21,6 +21,7 @@ typedef struct conform_case {
     cJSON *config;            /* config.yaml */
     cJSON *manifest;          /* manifest.json (names, shapes, subsets, rng call sites) */
     int has_train;            /* the case has a train.npz (else: inference only) */
+    int has_optim;            /* the case has an optim.npz (else: no optimizer entries) */
 } conform_case;
 
 /* The recorded random draws of a case's training step, as manifest.json
